@@ -1,0 +1,157 @@
+"""Training profiles, seeding and device set-up.
+
+One switch sizes every training run: ``GAN_COURSE_PROFILE`` = ``quick`` | ``classroom`` | ``full``.
+
+- ``quick``: CI; every training run finishes in seconds.
+- ``classroom``: the default on a CPU; each lesson trains in about five minutes on a 2-core laptop.
+- ``full``: the default with a GPU; paper-sized networks, mixed precision and XLA.
+"""
+
+import dataclasses
+import os
+import platform
+
+PROFILES = ("quick", "classroom", "full")
+ENV_VAR = "GAN_COURSE_PROFILE"
+
+# Every workload the course trains, sized per profile. ``steps`` is the total number of
+# optimisation steps, ``steps_per_epoch`` how often a checkpoint, a sample grid and a GIF frame
+# are written. Model-specific hyperparameters live in ``hparams``.
+_SETTINGS = {
+    "mlp_gan": {
+        "quick": dict(batch_size=64, steps=60, steps_per_epoch=20, eval_samples=200,
+                      hparams=dict(hidden=(64, 128), d_hidden=(128, 64))),
+        "classroom": dict(batch_size=128, steps=9000, steps_per_epoch=1000, eval_samples=2000,
+                          hparams=dict(hidden=(256, 512), d_hidden=(512, 256))),
+        "full": dict(batch_size=128, steps=30000, steps_per_epoch=1000, eval_samples=10000,
+                     hparams=dict(hidden=(256, 512, 1024), d_hidden=(1024, 512, 256))),
+    },
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """How long and how big one training run is."""
+
+    batch_size: int
+    steps: int
+    steps_per_epoch: int
+    eval_samples: int
+    hparams: dict
+
+    @property
+    def epochs(self):
+        return -(-self.steps // self.steps_per_epoch)
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """A named training profile; ``profile["dcgan"]`` gives that workload's settings."""
+
+    name: str
+
+    def __getitem__(self, workload):
+        try:
+            table = _SETTINGS[workload]
+        except KeyError:
+            raise KeyError(
+                f"No settings for {workload!r}; known workloads: {', '.join(sorted(_SETTINGS))}"
+            ) from None
+        entry = dict(table[self.name])
+        return RunSettings(**entry)
+
+    def __str__(self):
+        return self.name
+
+
+def gpu_available():
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def default_profile_name():
+    return "full" if gpu_available() else "classroom"
+
+
+def profile(name=None):
+    """The active profile: ``name``, else ``$GAN_COURSE_PROFILE``, else full on GPU / classroom on CPU."""
+    if isinstance(name, Profile):
+        return name
+    name = name or os.environ.get(ENV_VAR) or default_profile_name()
+    if name not in PROFILES:
+        raise ValueError(f"Unknown profile {name!r}; choose one of: {', '.join(PROFILES)}")
+    return Profile(name)
+
+
+def seed_everything(seed=0):
+    """Seed Python, NumPy, TensorFlow and Keras so a run can be repeated exactly."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(int(seed))
+    try:
+        tf.config.experimental.enable_op_determinism()
+    except Exception:  # pragma: no cover - older TensorFlow
+        pass
+
+
+def use_mixed_precision(prof=None):
+    """Mixed precision helps on a GPU only; CPUs compute float16 slower than float32."""
+    return gpu_available() and profile(prof).name == "full"
+
+
+def use_xla(prof=None):
+    """XLA compiles the train step; on a GPU it fuses the small ops of a GAN step."""
+    return gpu_available()
+
+
+def setup_device(prof=None):
+    """Prepare TensorFlow for training and return the ``tf.distribute`` strategy to build under.
+
+    Several GPUs get a MirroredStrategy, one GPU or a CPU the default strategy. On a GPU in the
+    full profile the Keras dtype policy becomes ``mixed_float16``.
+    """
+    import keras
+    import tensorflow as tf
+
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised
+            pass
+    keras.mixed_precision.set_global_policy(
+        "mixed_float16" if use_mixed_precision(prof) else "float32"
+    )
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def device_summary(prof=None):
+    """A dict describing versions, devices and precision; ``describe()`` prints it."""
+    import keras
+    import tensorflow as tf
+
+    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "cpu_cores": os.cpu_count(),
+        "gpus": gpus,
+        "device": "GPU" if gpus else "CPU",
+        "profile": profile(prof).name,
+        "mixed_precision": use_mixed_precision(prof),
+        "xla": use_xla(prof),
+    }
+
+
+def describe(prof=None):
+    """One line for the top of a training cell: which profile, on which device."""
+    s = device_summary(prof)
+    where = f"{len(s['gpus'])} GPU(s)" if s["gpus"] else f"CPU ({s['cpu_cores']} cores)"
+    extras = [name for name, on in (("mixed precision", s["mixed_precision"]), ("XLA", s["xla"])) if on]
+    line = f"profile={s['profile']} on {where}; TensorFlow {s['tensorflow']}, Keras {s['keras']}"
+    return line + (f"; {' + '.join(extras)}" if extras else "")

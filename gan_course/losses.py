@@ -1,0 +1,58 @@
+"""GAN losses, all computed from discriminator logits.
+
+Working with logits instead of probabilities keeps every loss finite: ``log(sigmoid(x))`` is
+written as ``-softplus(-x)``, which never overflows, even for logits in the thousands.
+"""
+
+import tensorflow as tf
+
+
+def _f32(x):
+    return tf.cast(x, tf.float32)
+
+
+def log_d(logits):
+    """log D(x) = log sigmoid(logits), stable for any logit."""
+    return -tf.nn.softplus(-_f32(logits))
+
+
+def log_one_minus_d(logits):
+    """log(1 - D(x)) = log sigmoid(-logits), stable for any logit."""
+    return -tf.nn.softplus(_f32(logits))
+
+
+def value_function(real_logits, fake_logits):
+    """The minimax value V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))].
+
+    The discriminator maximises it, the generator minimises it. At the equilibrium
+    (D = 1/2 everywhere) it equals -log 4.
+    """
+    return tf.reduce_mean(log_d(real_logits)) + tf.reduce_mean(log_one_minus_d(fake_logits))
+
+
+def discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+    """Binary cross-entropy of the discriminator: -V(D, G), to be minimised.
+
+    ``label_smoothing`` is one-sided (Salimans et al. 2016): real targets become
+    ``1 - label_smoothing``; fake targets stay 0.
+    """
+    real_target = 1.0 - label_smoothing
+    real_term = real_target * log_d(real_logits) + (1.0 - real_target) * log_one_minus_d(real_logits)
+    return -(tf.reduce_mean(real_term) + tf.reduce_mean(log_one_minus_d(fake_logits)))
+
+
+def generator_loss_saturating(fake_logits):
+    """The original minimax generator loss, E[log(1 - D(G(z)))], to be minimised.
+
+    Its gradient vanishes when the discriminator confidently rejects the fakes, which is
+    exactly the situation early in training.
+    """
+    return tf.reduce_mean(log_one_minus_d(fake_logits))
+
+
+def generator_loss(fake_logits):
+    """The non-saturating generator loss, -E[log D(G(z))]; strong gradients where D(G(z)) -> 0."""
+    return -tf.reduce_mean(log_d(fake_logits))
+
+
+generator_loss_nonsaturating = generator_loss
