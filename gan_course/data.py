@@ -151,11 +151,16 @@ def training_stream(images, batch_size, seed=0, start_step=0, steps=None, labels
     images = tf.constant(images)
     labels = None if labels is None else tf.constant(labels, tf.int32)
 
+    seed64, last = tf.constant(seed, tf.int64), tf.fill([batch_size], tf.constant(n - 1, tf.int64))
+
     def batch_at(step):
         index = step * batch_size + tf.range(batch_size, dtype=tf.int64)
         epoch, pos = index // n, index % n
-        seeds = tf.stack([tf.fill([batch_size], tf.cast(seed, tf.int64)), epoch], axis=1)
-        order = tf.random.experimental.index_shuffle(pos, seeds, tf.cast(n - 1, tf.int64))
+        # A batch spans at most two passes; shuffle each position with its own pass's seed.
+        first = epoch[0]
+        in_first = tf.random.experimental.index_shuffle(pos, tf.stack([seed64, first]), last)
+        in_next = tf.random.experimental.index_shuffle(pos, tf.stack([seed64, first + 1]), last)
+        order = tf.where(epoch == first, in_first, in_next)
         x = tf.gather(images, order)
         if x.dtype == tf.uint8:
             x = tf.cast(x, tf.float32) / 127.5 - 1.0

@@ -1,0 +1,183 @@
+"""GAN models: ``keras.Model`` subclasses that override ``train_step`` and train with ``fit``."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_course import losses
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite."""
+
+
+class GAN(keras.Model):
+    """The original GAN (Goodfellow et al. 2014) with the non-saturating generator loss.
+
+    One step updates both networks from a single forward pass, as in the TensorFlow DCGAN
+    tutorial: the generator makes a batch, the discriminator scores real and fake images in one
+    call, and two gradient tapes give each network the gradient of its own loss.
+
+    ``ema_decay`` keeps an exponential moving average of the generator's weights; sampling uses
+    that averaged generator, which is smoother and clearly better than the raw one late in training.
+    Latent noise is a pure function of ``(seed, step)``, so a resumed run repeats an unbroken one.
+    """
+
+    def __init__(self, generator, discriminator, latent_dim=None, ema_decay=0.999, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim or generator.input_shape[-1])
+        self.ema_decay = float(ema_decay)
+        self.seed = int(seed)
+        self.ema_generator = keras.models.clone_model(generator)
+        self.ema_generator.set_weights(generator.get_weights())
+        self.ema_generator.trainable = False
+        self.image_shape = tuple(discriminator.input_shape[1:])
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+
+    def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
+                g_loss_fn=losses.generator_loss, label_smoothing=0.0, **kwargs):
+        super().compile(**kwargs)
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            d_optimizer = _loss_scaled(d_optimizer)
+            g_optimizer = _loss_scaled(g_optimizer)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.d_loss_fn = d_loss_fn
+        self.g_loss_fn = g_loss_fn
+        self.label_smoothing = float(label_smoothing)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    # --- noise ---------------------------------------------------------------------------------
+
+    def sample_latent(self, batch_size, stream=0):
+        """Standard normal latents for this step, reproducible from (seed, step, stream, replica)."""
+        replica = tf.distribute.get_replica_context()
+        replica_id = replica.replica_id_in_sync_group if replica else 0
+        step = tf.cast(self.g_optimizer.iterations, tf.int32)
+        mixed = self.seed * 1_000_003 + stream * 7919 + tf.cast(replica_id, tf.int32) * 104_729
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=tf.stack([mixed, step]))
+
+    # --- training ------------------------------------------------------------------------------
+
+    def train_step(self, data):
+        real = _images_of(data)
+        batch = tf.shape(real)[0]
+        z = self.sample_latent(batch)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(z, training=True)
+            logits = self.discriminator(tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
+            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
+            d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
+            g_loss = self.g_loss_fn(fake_logits)
+            d_scaled = self._scaled(d_loss, self.d_optimizer)
+            g_scaled = self._scaled(g_loss, self.g_optimizer)
+        self._apply(d_tape, d_scaled, self.discriminator, self.d_optimizer)
+        self._apply(g_tape, g_scaled, self.generator, self.g_optimizer)
+        self.update_ema()
+        return self._report(d_loss, g_loss, real_logits, fake_logits)
+
+    def _scaled(self, loss, optimizer):
+        """The loss to differentiate: averaged over replicas, loss-scaled under mixed precision."""
+        return optimizer.scale_loss(loss / self.distribute_strategy.num_replicas_in_sync)
+
+    def _apply(self, tape, scaled_loss, network, optimizer):
+        grads = tape.gradient(scaled_loss, network.trainable_weights)
+        optimizer.apply(grads, network.trainable_weights)
+
+    def _report(self, d_loss, g_loss, real_logits, fake_logits):
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
+        self.d_fake_tracker.update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
+        return {m.name: m.result() for m in self.metrics}
+
+    def update_ema(self):
+        """Move the sampling generator towards the trained one (warm-up: faster early on)."""
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        for avg, var in zip(self.ema_generator.weights, self.generator.weights):
+            if var.trainable:
+                avg.assign(decay * avg + (1.0 - decay) * tf.cast(var, avg.dtype))
+            else:  # batch-norm statistics are copied, not averaged
+                avg.assign(var)
+
+    # --- input checks ----------------------------------------------------------------------------
+
+    def fit(self, x=None, *args, **kwargs):
+        check_images(_first_batch(x), self.image_shape)
+        return super().fit(x, *args, **kwargs)
+
+    # --- sampling ------------------------------------------------------------------------------
+
+    def decode(self, z):
+        """Images in [0, 1], float32 numpy, from latents ``z`` (n, latent_dim), via the EMA generator."""
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"latents must have shape (n, {self.latent_dim}), got {z.shape}")
+        images = self.ema_generator.predict_on_batch(z) if len(z) else np.zeros((0, *self.image_shape))
+        return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+    def latents(self, n, seed=0):
+        return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+
+    def generate(self, n, seed=0, batch_size=500):
+        """``n`` images in [0, 1] from the sampling generator, reproducible from ``seed``."""
+        z = self.latents(n, seed)
+        parts = [self.decode(z[i:i + batch_size]) for i in range(0, n, batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), np.float32)
+
+
+def _loss_scaled(optimizer):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
+def _images_of(data):
+    return data[0] if isinstance(data, (tuple, list)) else data
+
+
+def _first_batch(x):
+    if isinstance(x, tf.data.Dataset):
+        for batch in x.take(1):
+            return _images_of(batch)
+        raise ValueError("The dataset passed to fit is empty")
+    return _images_of(x)
+
+
+def check_images(images, expected_shape, low=-1.0, high=1.0):
+    """Raise a clear ValueError unless ``images`` is a batch of ``expected_shape`` in [low, high]."""
+    if images is None:
+        return
+    shape = tuple(images.shape[1:])
+    if shape != tuple(expected_shape):
+        hint = ""
+        if len(shape) == 1 and np.prod(shape) == np.prod(expected_shape):
+            hint = f" Reshape the flat vectors to {tuple(expected_shape)}."
+        elif len(shape) == len(expected_shape) - 1:
+            hint = " Add a channel axis, e.g. images[..., None]."
+        raise ValueError(
+            f"Images have shape {shape} per example, but the discriminator expects "
+            f"{tuple(expected_shape)}.{hint}"
+        )
+    values = np.asarray(images, np.float32)
+    lo, hi = float(values.min()), float(values.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("Images contain NaN or infinite values")
+    if lo < low - 1e-3 or hi > high + 1e-3:
+        hint = " They look like raw pixels: divide by 127.5 and subtract 1." if hi > 2 else ""
+        raise ValueError(
+            f"Images range over [{lo:.3g}, {hi:.3g}], but training expects values in "
+            f"[{low:g}, {high:g}] (the range of the generator's tanh).{hint}"
+        )

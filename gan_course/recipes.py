@@ -1,0 +1,72 @@
+"""The models the course trains, one entry each: how to build them and what quality they must reach.
+
+A recipe turns a profile's settings into a compiled model. Adding a model to ``gc.train`` and the
+``gan-course`` command line is one ``register(Recipe(...))`` call.
+"""
+
+import dataclasses
+
+import keras
+
+from gan_course import gan, metrics, nets
+
+REGISTRY = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    name: str
+    build: callable          # build(settings, image_shape, seed) -> compiled model
+    datasets: tuple
+    evaluate: callable       # evaluate(model, dataset, n) -> dict of quality numbers
+    bar: callable            # bar(quality) -> dict of named pass/fail checks
+
+    @property
+    def default_dataset(self):
+        return self.datasets[0]
+
+
+def register(recipe):
+    REGISTRY[recipe.name] = recipe
+    return recipe
+
+
+def get(name):
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"Unknown model {name!r}. Valid models: {', '.join(REGISTRY)}") from None
+
+
+def adam(hp, prefix):
+    return keras.optimizers.Adam(hp[f"{prefix}_lr"], beta_1=hp.get("beta_1", 0.5),
+                                 beta_2=hp.get("beta_2", 0.999))
+
+
+def compile_gan(model, settings):
+    hp = settings.hparams
+    model.compile(d_optimizer=adam(hp, "d"), g_optimizer=adam(hp, "g"),
+                  label_smoothing=hp.get("label_smoothing", 0.0),
+                  steps_per_execution=settings.steps_per_execution,
+                  jit_compile=settings.jit_compile)
+    return model
+
+
+def evaluate_images(model, dataset, n):
+    """Classifier confidence, class coverage and FID of ``n`` samples (labelled image sets)."""
+    return metrics.evaluate(model.generate(n, seed=2024), dataset)
+
+
+def build_mlp_gan(settings, image_shape, seed):
+    hp = settings.hparams
+    generator = nets.mlp_generator(hp["latent_dim"], image_shape, hp["hidden"])
+    discriminator = nets.mlp_discriminator(image_shape, hp["d_hidden"])
+    model = gan.GAN(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed)
+    return compile_gan(model, settings)
+
+
+def mlp_gan_bar(q):
+    return {"confident >= 0.80": q["confident"] >= 0.80, "every class >= 4%": q["min_class_share"] >= 0.04}
+
+
+register(Recipe("mlp_gan", build_mlp_gan, ("mnist", "fashion_mnist"), evaluate_images, mlp_gan_bar))

@@ -1,0 +1,227 @@
+"""Training runs: ``gc.train`` writes a run directory, ``gc.load_run`` brings one back.
+
+A run directory holds ``config.json`` (what was trained), ``checkpoint/`` (resumable),
+``samples.png``, ``training.gif``, ``history.json`` (losses per step) and ``metrics.json``
+(steps, wall seconds, steps/s, device, profile, quality and whether it meets the course's bar).
+"""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from gan_course import callbacks as cbs
+from gan_course import config, data, recipes
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is unreadable or belongs to a different model."""
+
+
+class Run:
+    """A trained (or training) model together with its run directory."""
+
+    def __init__(self, directory, spec, model, checkpoint, manager):
+        self.directory = Path(directory)
+        self.spec = spec
+        self.model = model
+        self._checkpoint = checkpoint
+        self._manager = manager
+
+    name = property(lambda self: self.spec["model"])
+    dataset = property(lambda self: self.spec["dataset"])
+    profile = property(lambda self: self.spec["profile"])
+
+    @property
+    def epoch(self):
+        return int(self._checkpoint.epoch.numpy())
+
+    @property
+    def metrics(self):
+        return _read_json(self.directory / "metrics.json")
+
+    @property
+    def history(self):
+        return _read_json(self.directory / "history.json")
+
+    def generate(self, n, seed=0, labels=None):
+        """``n`` samples as float32 numpy: images (n, H, W, C) in [0, 1], or points (n, 2)."""
+        if labels is not None:
+            return self.model.generate(n, seed=seed, labels=labels)
+        return self.model.generate(n, seed=seed)
+
+    def decode(self, z, *labels):
+        return self.model.decode(z, *labels)
+
+    def evaluate(self, n=None):
+        """Quality numbers of fresh samples, as written to metrics.json."""
+        recipe = recipes.get(self.name)
+        n = n or self.spec["settings"]["eval_samples"]
+        quality = recipe.evaluate(self.model, self.dataset, n)
+        return quality, recipe.bar(quality)
+
+    def save_samples(self, path, n=64, seed=0, labels=None):
+        """Write ``n`` samples to an ``.npz`` readable without the library (see DESIGN.md)."""
+        out = {}
+        if labels is not None:
+            labels = np.resize(np.asarray(labels, np.int64), n)
+            out["labels"] = labels
+        samples = np.asarray(self.generate(n, seed=seed, labels=labels), np.float32)
+        out["points" if samples.ndim == 2 else "images"] = samples
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **out)
+        return path
+
+
+def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False, verbose="auto",
+          callbacks=(), overwrite=False):
+    """Train ``model`` (``mlp_gan``, ``dcgan``, ...) on ``dataset`` and return its :class:`Run`.
+
+    The run is checkpointed every epoch. ``resume=True`` continues a run directory where it
+    stopped (a finished run is simply loaded); without it an existing run is never overwritten
+    unless ``overwrite=True``.
+    """
+    recipe = recipes.get(model)
+    dataset = dataset or recipe.default_dataset
+    if dataset not in recipe.datasets:
+        raise ValueError(f"{model} trains on {', '.join(recipe.datasets)}, not {dataset!r}")
+    prof = config.profile(profile)
+    out = Path(out_dir or Path("runs") / model)
+    if (out / "config.json").exists() and not resume:
+        if not overwrite:
+            raise FileExistsError(
+                f"{out} already holds a run. Pass resume=True (--resume) to continue it, "
+                f"overwrite=True to start again, or choose another out_dir."
+            )
+        _clear_run(out)
+    if resume and (out / "config.json").exists():
+        run = load_run(out)
+    else:
+        images, labels = data.load_arrays(dataset, "train") if dataset in data.TOY_SETS \
+            else data.load_uint8(dataset, "train")
+        spec = {"model": model, "dataset": dataset, "profile": prof.name, "seed": int(seed),
+                "image_shape": list(images.shape[1:]), "settings": prof[model].as_dict()}
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(spec, indent=2))
+        run = _build(out, spec)
+    return _fit(run, verbose, callbacks)
+
+
+def load_run(out_dir):
+    """Rebuild a run from its directory and restore its latest checkpoint."""
+    out = Path(out_dir)
+    if not (out / "config.json").is_file():
+        raise FileNotFoundError(f"{out} is not a run directory (no config.json)")
+    spec = json.loads((out / "config.json").read_text())
+    run = _build(out, spec)
+    _restore(run)
+    return run
+
+
+def _build(out, spec):
+    import tensorflow as tf
+
+    settings = config.RunSettings(**spec["settings"])
+    config.seed_everything(spec["seed"])
+    strategy = config.setup_device(spec["profile"])
+    with strategy.scope():
+        model = recipes.get(spec["model"]).build(settings, tuple(spec["image_shape"]), spec["seed"])
+        model.d_optimizer.build(model.discriminator.trainable_variables)
+        model.g_optimizer.build(model.generator.trainable_variables)
+        checkpoint = tf.train.Checkpoint(
+            generator=model.generator, discriminator=model.discriminator,
+            ema_generator=model.ema_generator, d_optimizer=model.d_optimizer,
+            g_optimizer=model.g_optimizer, epoch=tf.Variable(0, dtype=tf.int64))
+    manager = tf.train.CheckpointManager(checkpoint, out / "checkpoint", max_to_keep=2)
+    return Run(out, spec, model, checkpoint, manager)
+
+
+def _restore(run):
+    path = run._manager.latest_checkpoint
+    if path is None:
+        return
+    try:
+        run._checkpoint.restore(path).assert_existing_objects_matched()
+    except Exception as err:
+        raise CheckpointError(
+            f"Cannot restore the checkpoint {path}: {type(err).__name__}: {str(err)[:300]}\n"
+            f"It is corrupt or was written by a different model or profile than {run.directory}"
+            f"/config.json describes. Delete {run.directory} (or pass overwrite=True) to start again."
+        ) from None
+
+
+def _fit(run, verbose, extra_callbacks):
+    _restore(run)
+    settings = config.RunSettings(**run.spec["settings"])
+    start_epoch = run.epoch
+    if start_epoch < settings.epochs:
+        images, labels = _training_arrays(run.spec["dataset"])
+        stream = data.training_stream(images, settings.batch_size, seed=run.spec["seed"],
+                                      start_step=start_epoch * settings.steps_per_epoch)
+        history = cbs.StepHistory(run.directory / "history.json", run.history or None)
+        callbacks = [cbs.StopOnNaN(), history,
+                     cbs.EpochCheckpoint(run._manager, run._checkpoint.epoch),
+                     *_sample_callbacks(run), *extra_callbacks]
+        began = time.perf_counter()
+        run.model.fit(stream, epochs=settings.epochs, initial_epoch=start_epoch,
+                      steps_per_epoch=settings.steps_per_epoch, callbacks=callbacks,
+                      verbose=verbose, shuffle=False)
+        seconds = time.perf_counter() - began
+        previous = run.metrics or {}
+        _write_metrics(run, settings, previous.get("wall_seconds", 0.0) + seconds,
+                       (settings.epochs - start_epoch) * settings.steps_per_epoch / seconds)
+    elif not (run.directory / "metrics.json").exists():
+        _write_metrics(run, settings, 0.0, 0.0)
+    return run
+
+
+def _sample_callbacks(run):
+    if len(run.spec["image_shape"]) != 3:
+        return []
+    latents = cbs.fixed_latents(run.model.latent_dim, 64)
+    return [cbs.SampleGrid(run.directory, latents)]
+
+
+def _training_arrays(dataset):
+    if dataset in data.TOY_SETS:
+        return data.load_arrays(dataset, "train")
+    return data.load_uint8(dataset, "train")
+
+
+def _write_metrics(run, settings, wall_seconds, steps_per_second):
+    summary = config.device_summary(run.profile)
+    quality, bar = run.evaluate()
+    metrics = {
+        "model": run.name, "dataset": run.dataset, "profile": run.profile,
+        "steps": run.epoch * settings.steps_per_epoch, "batch_size": settings.batch_size,
+        "wall_seconds": round(wall_seconds, 2), "steps_per_second": round(steps_per_second, 2),
+        "device": summary["device"], "gpus": summary["gpus"], "cpu_cores": summary["cpu_cores"],
+        "mixed_precision": summary["mixed_precision"], "tensorflow": summary["tensorflow"],
+        "quality": quality, "bar": bar, "meets_bar": all(bar.values()),
+    }
+    (run.directory / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+
+def format_metrics(m):
+    """A short human summary of metrics.json."""
+    q = m.get("quality", {})
+    lines = [f"{m['model']} on {m['dataset']} ({m['profile']} profile, {m['device']}): "
+             f"{m['steps']} steps in {m['wall_seconds']:.0f} s ({m['steps_per_second']:.1f} steps/s)"]
+    lines += [f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}" for k, v in q.items()]
+    lines += [f"  bar {name}: {'met' if ok else 'NOT met'}" for name, ok in m.get("bar", {}).items()]
+    return "\n".join(lines)
+
+
+def _read_json(path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _clear_run(out):
+    import shutil
+
+    for name in ("checkpoint", "frames"):
+        shutil.rmtree(out / name, ignore_errors=True)
+    for name in ("config.json", "metrics.json", "history.json", "samples.png", "training.gif"):
+        (out / name).unlink(missing_ok=True)

@@ -1,0 +1,332 @@
+"""Interactive notebook panels for exploring a generator and watching it train (ipywidgets 8).
+
+Each panel is a small class: ``.widget`` is the ipywidgets container (a notebook cell can simply
+end with the object), ``.image`` the ``ipywidgets.Image`` showing PNG bytes and ``.current_image``
+the numpy image on display. Generator functions follow the contract in :mod:`gan_course.viz`:
+``decode(z) -> images`` in [0, 1], or ``decode(z, labels)`` for a conditional model.
+"""
+
+import time
+
+import ipywidgets as W
+import keras
+import numpy as np
+
+from gan_course import viz
+
+# Small images (28 x 28 digits) are upscaled to about this many pixels, nearest neighbour.
+DISPLAY_SIZE = 256
+
+
+class _Panel:
+    """Shows ``self.widget`` when a notebook displays the object; renders images into it."""
+
+    widget = None
+    _displayed = False
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        self._displayed = True
+        display(self.widget)
+
+    def _repr_mimebundle_(self, **kwargs):
+        self._displayed = True
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _show(self, image, image_widget=None):
+        """Put an image (or a batch, tiled) on display and keep it as ``current_image``."""
+        self.current_image = viz.as_image(image)
+        (image_widget or self.image).value = viz.png_bytes(self.current_image, DISPLAY_SIZE)
+
+
+def _latents(rng, n, latent_dim):
+    return rng.standard_normal((n, latent_dim)).astype(np.float32)
+
+
+def _check_latent_dim(latent_dim):
+    if int(latent_dim) != latent_dim or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+    return int(latent_dim)
+
+
+class InterpolationPlayer(_Panel):
+    """Walk between two random latents: a slider ``t`` in [0, 1], a play button, lerp/slerp.
+
+    Slerp (the default) follows the great circle between the endpoints. A Gaussian latent in
+    many dimensions almost always has norm close to sqrt(latent_dim): the samples live on a thin
+    shell. The straight line (lerp) cuts inside that shell, through latents the generator never
+    saw while training, so its midpoints tend to look faded; slerp stays on the shell.
+    """
+
+    def __init__(self, decode, latent_dim, seed=0, n_frames=32, mode="slerp"):
+        if mode not in ("slerp", "lerp"):
+            raise ValueError(f"mode must be 'slerp' or 'lerp', got {mode!r}")
+        self.decode = decode
+        self.latent_dim = _check_latent_dim(latent_dim)
+        self.n_frames = max(2, int(n_frames))
+        self._rng = np.random.default_rng(seed)
+        self.z0, self.z1 = _latents(self._rng, 2, self.latent_dim)
+
+        self.image = W.Image(format="png")
+        self.t_slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=1 / (self.n_frames - 1),
+                                      description="t", readout_format=".2f")
+        self.play = W.Play(value=0, min=0, max=self.n_frames - 1, interval=120,
+                           description="play")
+        self.mode_toggle = W.ToggleButtons(options=["slerp", "lerp"], value=mode,
+                                           description="path")
+        self.new_button = W.Button(description="new endpoints", icon="refresh")
+
+        self.play.observe(lambda ch: setattr(self.t_slider, "value",
+                                             ch["new"] / (self.n_frames - 1)), names="value")
+        self.t_slider.observe(lambda _: self.update(), names="value")
+        self.mode_toggle.observe(lambda _: self.update(), names="value")
+        self.new_button.on_click(lambda _: self.new_endpoints())
+        self.widget = W.VBox([self.image, W.HBox([self.play, self.t_slider]),
+                              W.HBox([self.mode_toggle, self.new_button])])
+        self.update()
+
+    @property
+    def latent(self):
+        """The latent on display, float32 (latent_dim,)."""
+        return viz.interpolate(self.z0, self.z1, self.t_slider.value, self.mode_toggle.value)
+
+    def new_endpoints(self):
+        """Draw two new endpoints (from the seeded stream) and redraw."""
+        self.z0, self.z1 = _latents(self._rng, 2, self.latent_dim)
+        self.update()
+
+    def update(self):
+        self._show(viz.decode_batch(self.decode, self.latent[None])[0])
+
+    def strip(self, steps=8):
+        """The whole path as a batch of ``steps`` images (e.g. for ``viz.show_images``)."""
+        return viz.interpolation_strip(self.decode, self.z0, self.z1, steps,
+                                       self.mode_toggle.value)
+
+
+def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0,
+                      batch_size=250):
+    """Latent directions that change the decoded images most, and the image variance each
+    explains.
+
+    The principal components of latents alone are useless: Gaussian latents are isotropic.
+    Instead (the GANSpace recipe of Harkonen et al. 2020, applied to pixels): decode a batch of
+    random latents, find the top principal components of the flattened images, and regress each
+    image-PC score on the latents; the regression weights point along the latent direction
+    that best moves that component. Directions are orthonormalised in order (unit length, so one
+    unit of slider equals one standard deviation of the latent prior). Returns float32
+    (n_directions, latent_dim) and the explained-variance ratios (n_directions,).
+    """
+    latent_dim = _check_latent_dim(latent_dim)
+    if not 1 <= n_directions <= latent_dim:
+        raise ValueError(f"n_directions must be between 1 and latent_dim={latent_dim}, "
+                         f"got {n_directions}")
+    if n_samples < 2 * n_directions:
+        raise ValueError(f"n_samples must be at least 2 * n_directions, got {n_samples}")
+    rng = np.random.default_rng(seed)
+    z = _latents(rng, n_samples, latent_dim)
+    x = np.concatenate([viz.decode_batch(decode, z[i:i + batch_size]).reshape(
+        len(z[i:i + batch_size]), -1) for i in range(0, n_samples, batch_size)])
+    x = (x - x.mean(axis=0)).astype(np.float64)
+
+    # Randomised PCA (Halko et al. 2011): cheap even for 2000 x 12288 pixels.
+    k = min(n_directions + 10, *x.shape)
+    q, _ = np.linalg.qr(x @ rng.standard_normal((x.shape[1], k)))
+    for _ in range(2):  # power iterations sharpen the top components
+        q, _ = np.linalg.qr(x @ (x.T @ q))
+    u, s, _ = np.linalg.svd(q.T @ x, full_matrices=False)
+    scores = (q @ u[:, :n_directions]) * s[:n_directions]  # (n_samples, n_directions)
+    explained = s[:n_directions] ** 2 / max((x ** 2).sum(), 1e-12)
+
+    weights = np.linalg.lstsq(z.astype(np.float64), scores, rcond=None)[0]  # (latent, n_dir)
+    directions, r = np.linalg.qr(weights)
+    directions *= np.where(np.diag(r) < 0, -1.0, 1.0)  # point each where its PC grows
+    return directions.T.astype(np.float32), explained.astype(np.float32)
+
+
+class LatentExplorer(_Panel):
+    """Sliders that move a base latent along the directions that change the images most.
+
+    The directions come from :func:`latent_directions` (PCA of decoded images, mapped back to
+    the latent space by regression). Each slider adds ``value * direction`` to the base latent.
+    """
+
+    def __init__(self, decode, latent_dim, n_directions=4, seed=0, n_pca_samples=2000,
+                 slider_range=3.0):
+        self.decode = decode
+        self.latent_dim = _check_latent_dim(latent_dim)
+        self.directions, self.explained = latent_directions(
+            decode, self.latent_dim, n_directions, n_pca_samples, seed)
+        self._rng = np.random.default_rng([seed, 1])
+        self.base = _latents(self._rng, 1, self.latent_dim)[0]
+        self._hold = False
+
+        self.image = W.Image(format="png")
+        self.sliders = [W.FloatSlider(value=0.0, min=-slider_range, max=slider_range, step=0.1,
+                                      description=f"PC{i + 1} ({ratio:.0%})",
+                                      style={"description_width": "initial"})
+                        for i, ratio in enumerate(self.explained)]
+        self.new_button = W.Button(description="new base", icon="refresh")
+        self.reset_button = W.Button(description="reset", icon="undo")
+        for s in self.sliders:
+            s.observe(lambda _: self.update(), names="value")
+        self.new_button.on_click(lambda _: self.new_base())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.widget = W.HBox([self.image, W.VBox(
+            self.sliders + [W.HBox([self.new_button, self.reset_button])])])
+        self.update()
+
+    @property
+    def latent(self):
+        """The latent on display: base + sum of slider value * direction."""
+        amounts = np.array([s.value for s in self.sliders], dtype=np.float32)
+        return self.base + amounts @ self.directions
+
+    def new_base(self):
+        """Draw a new base latent, keeping the slider positions."""
+        self.base = _latents(self._rng, 1, self.latent_dim)[0]
+        self.update()
+
+    def reset(self):
+        """Put every slider back to 0 (one redraw, not one per slider)."""
+        self._hold = True
+        try:
+            for s in self.sliders:
+                s.value = 0.0
+        finally:
+            self._hold = False
+        self.update()
+
+    def update(self):
+        if not self._hold:
+            self._show(viz.decode_batch(self.decode, self.latent[None])[0])
+
+
+class ClassPicker(_Panel):
+    """A grid of samples of one chosen class from a conditional generator ``decode(z, labels)``.
+
+    The latents stay fixed when the class changes (until "resample"), so each cell keeps its
+    style while the content changes: the latent carries style, the label carries the class.
+    """
+
+    def __init__(self, decode_conditional, latent_dim, class_names, seed=0, n_samples=16):
+        self.decode = decode_conditional
+        self.latent_dim = _check_latent_dim(latent_dim)
+        self.class_names = [str(c) for c in class_names]
+        if not self.class_names:
+            raise ValueError("class_names is empty; expected one name per class")
+        self._rng = np.random.default_rng(seed)
+        self.z = _latents(self._rng, n_samples, self.latent_dim)
+
+        self.image = W.Image(format="png")
+        options = [(name, i) for i, name in enumerate(self.class_names)]
+        picker = W.ToggleButtons if len(options) <= 10 else W.Dropdown
+        self.class_picker = picker(options=options, value=0, description="class")
+        if picker is W.ToggleButtons:
+            self.class_picker.style.button_width = "auto"
+        self.resample_button = W.Button(description="resample", icon="refresh")
+        self.class_picker.observe(lambda _: self.update(), names="value")
+        self.resample_button.on_click(lambda _: self.resample())
+        self.widget = W.VBox([W.HBox([self.class_picker, self.resample_button]), self.image])
+        self.update()
+
+    @property
+    def label(self):
+        return self.class_picker.value
+
+    def resample(self):
+        """Draw new latents and redraw."""
+        self.z = _latents(self._rng, len(self.z), self.latent_dim)
+        self.update()
+
+    def update(self):
+        labels = np.full(len(self.z), self.label, dtype=np.int32)
+        self.current_samples = viz.decode_batch(self.decode, self.z, labels)
+        self._show(self.current_samples)
+
+
+class TrainingMonitor(_Panel, keras.callbacks.Callback):
+    """A live panel for ``model.fit``: loss curves, samples from fixed latents, and a status line.
+
+    Every batch's logs are recorded in ``self.history`` (a dict of lists with a ``"step"`` key,
+    the format of a run's history.json); every ``every`` batches the panel is redrawn. Samples
+    come from ``decode`` or, if None, ``self.model.decode``, always on the same latents so the
+    pictures show the generator changing rather than the noise. In a notebook the panel shows
+    itself when training starts (or display it earlier by ending a cell with it).
+    """
+
+    def __init__(self, every=50, decode=None, latent=None, history_keys=("d_loss", "g_loss"),
+                 n_samples=16, seed=0):
+        super().__init__()
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every}")
+        self.every = int(every)
+        self.decode = decode
+        self.fixed_z = None if latent is None else np.asarray(latent, dtype=np.float32)
+        self.history_keys = tuple(history_keys)
+        self.n_samples = int(n_samples)
+        self.seed = seed
+        self.history = {"step": []}
+        self.step = 0
+        self.current_image = None
+        self._tick = None
+
+        self.status = W.HTML(value="waiting for training to start")
+        self.loss_image = W.Image(format="png")
+        self.image = W.Image(format="png")
+        self.widget = W.VBox([self.status, W.HBox([self.loss_image, self.image])])
+
+    def on_train_begin(self, logs=None):
+        self._tick = (time.perf_counter(), self.step)
+        if not self._displayed and _in_notebook():
+            self._ipython_display_()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        self.history["step"].append(self.step)
+        for key, value in (logs or {}).items():
+            values = self.history.setdefault(key, [float("nan")] * (len(self.history["step"]) - 1))
+            values.append(float(np.asarray(value)))
+        for values in self.history.values():  # keys absent from this batch's logs
+            if len(values) < self.step:
+                values.append(float("nan"))
+        if self.step % self.every == 0:
+            self.refresh()
+
+    def on_train_end(self, logs=None):
+        if self.step and (self._tick is None or self._tick[1] != self.step):
+            self.refresh()
+
+    def refresh(self):
+        """Redraw the status line, the loss curves and the sample grid now."""
+        now = time.perf_counter()
+        t0, s0 = self._tick or (now, self.step)
+        rate = (self.step - s0) / (now - t0) if now > t0 else float("nan")
+        self._tick = (now, self.step)
+        latest = "  ".join(f"{k} {self.history[k][-1]:.4f}" for k in self.history
+                           if k != "step" and self.history[k])
+        self.status.value = f"<b>step {self.step}</b> &nbsp; {latest} &nbsp; {rate:.1f} steps/s"
+
+        keys = [k for k in self.history_keys if k in self.history]
+        if keys:
+            self.loss_image.value = viz.figure_png(viz.plot_losses(self.history, keys=keys))
+        decode = self.decode or getattr(self.model, "decode", None)
+        if decode is not None:
+            if self.fixed_z is None:
+                latent_dim = getattr(self.model, "latent_dim", None)
+                if latent_dim is None:
+                    raise ValueError("TrainingMonitor: pass latent= (fixed latents) or train a "
+                                     "model with a latent_dim attribute")
+                self.fixed_z = _latents(np.random.default_rng(self.seed), self.n_samples,
+                                        latent_dim)
+            self._show(viz.decode_batch(decode, self.fixed_z))
+
+
+def _in_notebook():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None

@@ -1,0 +1,102 @@
+import json
+
+import numpy as np
+import pytest
+
+import gan_course as gc
+from gan_course import runs
+from tests.conftest import needs_mnist
+
+pytestmark = needs_mnist
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "mlp"
+    return gc.train("mlp_gan", dataset="mnist", profile="quick", seed=0, out_dir=out, verbose=0)
+
+
+def test_run_directory_holds_everything(quick_run):
+    files = {p.name for p in quick_run.directory.iterdir()}
+    assert {"checkpoint", "samples.png", "training.gif", "history.json", "metrics.json",
+            "config.json"} <= files
+    metrics = quick_run.metrics
+    assert metrics["steps"] == 60 and metrics["profile"] == "quick" and metrics["device"] == "CPU"
+    assert metrics["steps_per_second"] > 0 and metrics["wall_seconds"] > 0
+    assert {"confident", "min_class_share", "fid", "class_shares"} <= set(metrics["quality"])
+    assert isinstance(metrics["meets_bar"], bool)
+    history = quick_run.history
+    assert history["step"][-1] == 60 and len(history["step"]) == len(history["d_loss"])
+
+
+def test_generate_is_seeded_and_in_range(quick_run):
+    a = quick_run.generate(8, seed=1)
+    assert a.shape == (8, 28, 28, 1) and a.dtype == np.float32 and 0 <= a.min() <= a.max() <= 1
+    np.testing.assert_array_equal(a, quick_run.generate(8, seed=1))
+    assert not np.array_equal(a, quick_run.generate(8, seed=2))
+
+
+def test_load_run_restores_the_same_generator(quick_run):
+    loaded = gc.load_run(quick_run.directory)
+    assert loaded.epoch == 3
+    np.testing.assert_allclose(loaded.generate(4, seed=5), quick_run.generate(4, seed=5), atol=1e-6)
+
+
+def test_existing_run_is_never_overwritten(quick_run):
+    with pytest.raises(FileExistsError, match="resume=True"):
+        gc.train("mlp_gan", profile="quick", out_dir=quick_run.directory, verbose=0)
+
+
+def test_resuming_gives_the_same_weights_as_an_unbroken_run(tmp_path):
+    unbroken = gc.train("mlp_gan", profile="quick", seed=3, out_dir=tmp_path / "a", verbose=0)
+    # Stop after the first epoch: train a copy whose config asks for one epoch, then resume to three.
+    first = tmp_path / "b"
+    gc.train("mlp_gan", profile="quick", seed=3, out_dir=first, verbose=0)
+    spec = json.loads((first / "config.json").read_text())
+    import shutil
+
+    shutil.rmtree(first)
+    first.mkdir()
+    spec["settings"]["steps"] = 20  # one epoch of 20 steps
+    (first / "config.json").write_text(json.dumps(spec))
+    partial = runs._fit(runs.load_run(first), 0, ())
+    assert partial.epoch == 1
+    spec["settings"]["steps"] = 60
+    (first / "config.json").write_text(json.dumps(spec))
+    resumed = gc.train("mlp_gan", profile="quick", seed=3, out_dir=first, resume=True, verbose=0)
+    assert resumed.epoch == 3
+    for a, b in zip(unbroken.model.generator.weights + unbroken.model.discriminator.weights,
+                    resumed.model.generator.weights + resumed.model.discriminator.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    steps = resumed.history["step"]
+    assert steps == sorted(set(steps)) and steps[-1] == 60
+
+
+def test_corrupt_checkpoint_is_reported(quick_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(quick_run.directory, copy)
+    for shard in (copy / "checkpoint").glob("*.data-*"):
+        shard.write_bytes(b"\0garbage" * 10)
+    with pytest.raises(runs.CheckpointError, match="corrupt or was written by a different model"):
+        gc.load_run(copy)
+
+
+def test_mismatched_checkpoint_is_reported(quick_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(quick_run.directory, copy)
+    spec = json.loads((copy / "config.json").read_text())
+    spec["settings"]["hparams"]["hidden"] = [32, 32]
+    (copy / "config.json").write_text(json.dumps(spec))
+    with pytest.raises(runs.CheckpointError, match="Cannot restore"):
+        gc.load_run(copy)
+
+
+def test_sample_npz_for_other_tools(quick_run, tmp_path):
+    path = quick_run.save_samples(tmp_path / "s.npz", n=10, seed=0)
+    with np.load(path) as f:
+        assert set(f.files) == {"images"}
+        assert f["images"].shape == (10, 28, 28, 1) and f["images"].dtype == np.float32
