@@ -59,8 +59,9 @@ def evaluate_images(model, dataset, n):
 
 def build_mlp_gan(settings, image_shape, seed):
     hp = settings.hparams
-    generator = nets.mlp_generator(hp["latent_dim"], image_shape, hp["hidden"])
-    discriminator = nets.mlp_discriminator(image_shape, hp["d_hidden"])
+    generator = nets.mlp_generator(hp["latent_dim"], image_shape, hp["hidden"],
+                                   hp.get("batch_norm", False))
+    discriminator = nets.mlp_discriminator(image_shape, hp["d_hidden"], hp.get("dropout", 0.0))
     model = gan.GAN(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed)
     return compile_gan(model, settings)
 
@@ -70,3 +71,18 @@ def mlp_gan_bar(q):
 
 
 register(Recipe("mlp_gan", build_mlp_gan, ("mnist", "fashion_mnist"), evaluate_images, mlp_gan_bar))
+
+
+def build_dcgan(settings, image_shape, seed):
+    hp = settings.hparams
+    generator = nets.dcgan_generator(hp["latent_dim"], image_shape, hp["g_width"])
+    discriminator = nets.dcgan_discriminator(image_shape, hp["d_width"])
+    model = gan.GAN(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed)
+    return compile_gan(model, settings)
+
+
+def dcgan_bar(q):
+    return {"confident >= 0.90": q["confident"] >= 0.90, "every class >= 5%": q["min_class_share"] >= 0.05}
+
+
+register(Recipe("dcgan", build_dcgan, ("mnist", "fashion_mnist"), evaluate_images, dcgan_bar))

@@ -250,7 +250,8 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
     """A live panel for ``model.fit``: loss curves, samples from fixed latents, and a status line.
 
     Every batch's logs are recorded in ``self.history`` (a dict of lists with a ``"step"`` key,
-    the format of a run's history.json); every ``every`` batches the panel is redrawn. Samples
+    the format of a run's history.json); every ``every`` reports the panel is redrawn (Keras
+    reports once per ``steps_per_execution`` steps; the step shown is the optimizer's). Samples
     come from ``decode`` or, if None, ``self.model.decode``, always on the same latents so the
     pictures show the generator changing rather than the noise. In a notebook the panel shows
     itself when training starts (or display it earlier by ending a cell with it).
@@ -269,6 +270,7 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
         self.seed = seed
         self.history = {"step": []}
         self.step = 0
+        self.reports = 0
         self.current_image = None
         self._tick = None
 
@@ -283,15 +285,20 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
             self._ipython_display_()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.step += 1
+        # Keras reports once per ``steps_per_execution`` steps: count reports for ``every``, and
+        # read the true step from the generator's optimizer when the model has one.
+        self.reports += 1
+        optimizer = getattr(self.model, "g_optimizer", None)
+        self.step = int(optimizer.iterations.numpy()) if optimizer is not None else self.reports
         self.history["step"].append(self.step)
+        n = len(self.history["step"])
         for key, value in (logs or {}).items():
-            values = self.history.setdefault(key, [float("nan")] * (len(self.history["step"]) - 1))
+            values = self.history.setdefault(key, [float("nan")] * (n - 1))
             values.append(float(np.asarray(value)))
         for values in self.history.values():  # keys absent from this batch's logs
-            if len(values) < self.step:
+            if len(values) < n:
                 values.append(float("nan"))
-        if self.step % self.every == 0:
+        if self.reports % self.every == 0:
             self.refresh()
 
     def on_train_end(self, logs=None):

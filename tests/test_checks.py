@@ -1,8 +1,10 @@
 """Each check passes on the solution and fails helpfully on a stub and on typical mistakes."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras import layers
 
 import gan_course as gc
 from gan_course import checking, checks, lessons, theory
@@ -143,3 +145,168 @@ def test_parse_line():
         "2.3", checking.NOT_ATTEMPTED)
     assert checking.parse_line("❌ Exercise 2.3 passed: fake") is None
     assert checking.parse_line("Exercise 2.3 passed: no mark") is None
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 02: an MLP GAN on MNIST
+
+
+def _solution_02():
+    namespace = {"np": np, "tf": tf, "gc": gc, "keras": keras, "layers": layers}
+    nb = lessons.read(lessons.repo_root() / "solutions" / "02_mlp_gan_mnist.ipynb")
+    for cell in nb.cells:
+        if lessons.has_solution(cell):
+            exec(cell.source, namespace)  # noqa: S102 - our own notebook's code
+    return namespace
+
+
+SOLUTION_02 = _solution_02()
+LESSON_02 = {
+    "2.1": ["scale_images"],
+    "2.2": ["make_generator"],
+    "2.3": ["make_discriminator"],
+    "2.4": ["train_step"],
+}
+
+
+def _generator(last="tanh", reshape=True, slope=0.2, hidden_act=None, fixed_hidden=None,
+               fixed_latent=None):
+    """make_generator with one typical mistake."""
+    def make_generator(latent_dim, hidden=(256, 512)):
+        z = keras.Input((fixed_latent or latent_dim,))
+        h = z
+        for units in fixed_hidden or hidden:
+            h = layers.Dense(units, activation=hidden_act)(h)
+            if hidden_act is None:
+                h = layers.LeakyReLU(slope)(h) if slope else layers.LeakyReLU()(h)
+        h = layers.Dense(784, activation=last)(h)
+        return keras.Model(z, layers.Reshape((28, 28, 1))(h) if reshape else h)
+    return make_generator
+
+
+def _discriminator(last=None, flat_input=False, slope=0.2, hidden_act=None, outputs=1):
+    """make_discriminator with one typical mistake."""
+    def make_discriminator(hidden=(512, 256)):
+        x = keras.Input((784,) if flat_input else (28, 28, 1))
+        h = x if flat_input else layers.Flatten()(x)
+        for units in hidden:
+            h = layers.Dense(units, activation=hidden_act)(h)
+            if hidden_act is None:
+                h = layers.LeakyReLU(slope)(h) if slope else layers.LeakyReLU()(h)
+        return keras.Model(x, layers.Dense(outputs, activation=last)(h))
+    return make_discriminator
+
+
+def _step(g_loss_fn=gc.losses.generator_loss, g_training=True, d_training=True, g_follows="g",
+          d_follows="d", swap_optimizers=False, swap_returned=False, predict=False,
+          one_call=False):
+    """train_step with one typical mistake (or, with one_call, a correct variant)."""
+    def train_step(real_images, z, generator, discriminator, g_optimizer, d_optimizer):
+        with tf.GradientTape(persistent=True) as tape:
+            fake = (generator.predict(z, verbose=0) if predict
+                    else generator(z, training=g_training))
+            if one_call:
+                both = discriminator(tf.concat([real_images, fake], 0), training=d_training)
+                real_logits, fake_logits = tf.split(both, 2)
+            else:
+                real_logits = discriminator(real_images, training=d_training)
+                fake_logits = discriminator(fake, training=d_training)
+            loss = {"d": gc.losses.discriminator_loss(real_logits, fake_logits),
+                    "g": g_loss_fn(fake_logits)}
+        g_grads = tape.gradient(loss[g_follows], generator.trainable_variables)
+        d_grads = tape.gradient(loss[d_follows], discriminator.trainable_variables)
+        g_opt, d_opt = (d_optimizer, g_optimizer) if swap_optimizers else (g_optimizer,
+                                                                            d_optimizer)
+        g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))
+        d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables))
+        return (loss["g"], loss["d"]) if swap_returned else (loss["d"], loss["g"])
+    return train_step
+
+
+MISTAKES_02 = [
+    ("2.1", lambda x: x.astype(np.float32) / 255, "that scales to [0, 1]"),
+    ("2.1", lambda x: x / 127.5 - 1, "float64; expected float32"),
+    ("2.1", lambda x: (x - 128) / 128, "uint8 arithmetic wraps around"),
+    ("2.1", lambda x: x.astype(np.float32) / 127.5, "subtract 1"),
+    ("2.1", lambda x: x.astype(np.float32) / 128 - 1, "not 128"),
+    ("2.1", lambda x: x.reshape(len(x), -1).astype(np.float32) / 127.5 - 1,
+     "returned shape (1, 6), expected (1, 2, 3, 1)"),
+    ("2.2", _generator(last="sigmoid"), "must end in tanh"),
+    ("2.2", _generator(last=None), "add a tanh"),
+    ("2.2", _generator(reshape=False), "flat vectors of shape (6, 784)"),
+    ("2.2", _generator(slope=None), "slope 0.3 by default"),
+    ("2.2", _generator(hidden_act="relu"), "use LeakyReLU(0.2)"),
+    ("2.2", _generator(fixed_hidden=(256, 512)), "map 8 → 256 → 512 → 784; expected 8 → 16 → 32"),
+    ("2.2", _generator(fixed_latent=64), "inputs of shape (None, 64); expected (None, 8)"),
+    ("2.2", lambda latent_dim, hidden: None, "forget `return keras.Model(...)`"),
+    ("2.2", lambda latent_dim, hidden: "a model", "not a Keras model"),
+    ("2.3", _discriminator(last="sigmoid"), "the course's losses take logits"),
+    ("2.3", _discriminator(flat_input=True), "flatten inside the model"),
+    ("2.3", _discriminator(slope=None), "slope 0.3 by default"),
+    ("2.3", _discriminator(hidden_act="relu"), "use LeakyReLU(0.2)"),
+    ("2.3", _discriminator(outputs=2), "end with Dense(1)"),
+    ("2.4", _step(g_loss_fn=gc.losses.generator_loss_saturating), "the saturating loss"),
+    ("2.4", _step(g_follows="d"), "generator was updated with the gradient of d_loss"),
+    ("2.4", _step(d_follows="g"), "discriminator was updated with the gradient of g_loss"),
+    ("2.4", _step(g_follows="d", d_follows="g"), "the gradients are swapped"),
+    ("2.4", _step(g_training=False), "call the generator with training=True"),
+    ("2.4", _step(d_training=False), "call the discriminator (on real and fake images)"),
+    ("2.4", _step(g_training=False, d_training=False), "call both networks with training=True"),
+    ("2.4", _step(swap_optimizers=True), "each optimizer updates its own network"),
+    ("2.4", _step(swap_returned=True), "the losses come back swapped"),
+    ("2.4", _step(predict=True), "not generator.predict or .numpy()"),
+]
+
+
+def test_lesson_02_exercises_all_have_checks():
+    nb = lessons.read(lessons.repo_root() / "solutions" / "02_mlp_gan_mnist.ipynb")
+    assert [ex_id for ex_id, _ in lessons.exercises(nb)] == list(LESSON_02)
+
+
+@pytest.mark.parametrize("ex_id", list(LESSON_02))
+def test_lesson_02_passes_on_the_solution(ex_id, capsys):
+    result = _run(_check(ex_id), *[SOLUTION_02[n] for n in LESSON_02[ex_id]], capsys=capsys)
+    assert result.passed and result.line.startswith(f"✅ Exercise {ex_id} passed: ")
+
+
+@pytest.mark.parametrize("ex_id", list(LESSON_02))
+def test_lesson_02_stub_is_not_attempted(ex_id, capsys):
+    result = _run(_check(ex_id), _stub, capsys=capsys)
+    assert not result and result.status == checking.NOT_ATTEMPTED
+    assert "NotImplementedError" in result.line
+
+
+@pytest.mark.parametrize("ex_id, function, expected", MISTAKES_02)
+def test_lesson_02_typical_mistake_gets_a_specific_hint(ex_id, function, expected, capsys):
+    result = _run(_check(ex_id), function, capsys=capsys)
+    assert result.status == checking.FAILED
+    assert result.line.startswith(f"❌ Exercise {ex_id}: ") and " Hint: " in result.line
+    assert expected in result.line
+
+
+def test_2_1_accepts_a_tensorflow_answer(capsys):
+    assert _run(checks.ex_2_1, lambda x: tf.cast(x, tf.float32) / 127.5 - 1, capsys=capsys)
+
+
+def test_2_4_accepts_equivalent_steps(capsys):
+    """One discriminator call on the concatenated batch, one persistent tape, tf.function."""
+    assert _run(checks.ex_2_4, _step(one_call=True), capsys=capsys)
+    assert _run(checks.ex_2_4, tf.function(SOLUTION_02["train_step"]), capsys=capsys)
+
+
+def test_lesson_02_checks_build_in_float32_and_restore_the_policy(capsys):
+    keras.mixed_precision.set_global_policy("mixed_float16")  # as setup_device does on a GPU
+    try:
+        for ex_id, names in LESSON_02.items():
+            assert _run(_check(ex_id), *[SOLUTION_02[n] for n in names], capsys=capsys)
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_lesson_02_checks_never_raise(capsys):
+    assert "got an int" in _run(checks.ex_2_2, 3, capsys=capsys).line
+    line = _run(checks.ex_2_4, lambda *args: None, capsys=capsys).line
+    assert "neither network changed" in line  # the weights are compared before the losses
+    line = _run(checks.ex_2_4, lambda *args: 1 / 0, capsys=capsys).line
+    assert "raised ZeroDivisionError: division by zero" in line

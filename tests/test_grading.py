@@ -1,10 +1,13 @@
-"""Grading runs a notebook and scores its check verdicts (three real executions in all)."""
+"""Grading runs a notebook and scores its check verdicts (four real executions in all)."""
+
+import shutil
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from gan_course import checking, grading, lessons
+from tests.conftest import needs_mnist
 
 NAME = "01_gan_loss_math.ipynb"
 ROOT = lessons.repo_root()
@@ -88,3 +91,16 @@ def test_exercises_come_from_the_solution_of_the_same_name():
     assert [e for e, _ in from_solution] == EXERCISES
     renamed = grading.expected_exercises("student/01_gan_loss_math-Copy1.ipynb", empty, ROOT)
     assert renamed == from_solution
+
+
+@needs_mnist
+def test_lesson_02_solution_scores_full_marks_and_writes_only_its_run(tmp_path):
+    """One execution of a copy of the solution, in an empty folder: every cell runs, every
+    check passes, and the only thing the notebook leaves behind is its runs/ folder."""
+    name = "02_mlp_gan_mnist.ipynb"
+    shutil.copy(ROOT / "solutions" / name, tmp_path / name)
+    result = grading.grade(tmp_path / name, timeout=300, root=ROOT)
+    assert [e for e, _ in result.exercises] == ["2.1", "2.2", "2.3", "2.4"]
+    assert (result.score, result.total) == (4, 4) and result.errors == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name, "runs"]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["02_mlp_gan"]

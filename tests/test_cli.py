@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from gan_course import cli
+from tests.conftest import needs_mnist
+
+
+def test_unknown_model_is_a_clean_error(capsys):
+    assert cli.main(["train", "nosuchgan", "--profile", "quick", "--out", "unused"]) == 2
+    assert "Unknown model 'nosuchgan'" in capsys.readouterr().err
+
+
+def test_doctor_reports_devices_and_data(capsys):
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "tensorflow / keras" in out and "profile" in out and "dataset mnist" in out
+
+
+def test_sample_needs_a_run_directory(tmp_path, capsys):
+    assert cli.main(["sample", str(tmp_path), "--n", "4", "--out", str(tmp_path / "s.npz")]) == 2
+    assert "not a run directory" in capsys.readouterr().err
+
+
+@needs_mnist
+def test_train_then_sample_with_labels_cycled(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "mlp_gan", "--dataset", "mnist", "--profile", "quick",
+                     "--out", str(out), "--seed", "1"]) == 0
+    assert "steps" in capsys.readouterr().out
+    assert cli.main(["train", "mlp_gan", "--profile", "quick", "--out", str(out), "--resume"]) == 0
+    assert cli.main(["sample", str(out), "--n", "12", "--out", str(tmp_path / "s.npz")]) == 0
+    with np.load(tmp_path / "s.npz") as f:
+        assert f["images"].shape == (12, 28, 28, 1) and f["images"].dtype == np.float32
+        assert 0 <= f["images"].min() and f["images"].max() <= 1
+
+
+@pytest.mark.parametrize("argv", [["lessons", "verify"]])
+def test_lessons_verify_passes_on_the_repository(argv):
+    assert cli.main(argv) == 0
