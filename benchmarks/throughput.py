@@ -5,7 +5,7 @@ The classic loop, still published in many blog posts, calls per step ``generator
 generator+discriminator model (discriminator frozen) on noise labelled "real". Both use the same
 networks (the MLP GAN of the classroom profile) and batch size. Prints a table.
 
-    python benchmarks/throughput.py [--steps 600] [--batch-size 128] [--model mlp_gan]
+    python benchmarks/throughput.py [--steps 1000] [--batch-size 64] [--model mlp_gan]
 """
 
 import argparse
@@ -64,12 +64,14 @@ def main():
     parser.add_argument("--model", default="mlp_gan")
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--classic-steps", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the profile's")
     parser.add_argument("--profile", default="classroom")
     args = parser.parse_args()
 
     config.seed_everything(0)
     settings = config.profile(args.profile)[args.model]
+    args.batch_size = args.batch_size or settings.batch_size
+    settings = settings.__class__(**{**settings.as_dict(), "batch_size": args.batch_size})
     uint8_images, _ = data.load_uint8("mnist", "train")
     images = data.to_unit_range(uint8_images)
     shape = images.shape[1:]

@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from gan_course import config, losses  # noqa: E402
-from gan_course.data import load_dataset  # noqa: E402
+from gan_course import config, losses  # noqa: E402, F401
+from gan_course.data import load_dataset  # noqa: E402, F401
 
 __version__ = "0.1.0"
 

@@ -37,7 +37,7 @@ def build_classifier(image_shape=(28, 28, 1), classes=10):
     return keras.Model(x, [features, probs], name="course_classifier")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def classifier(dataset="mnist"):
     """The course's trained classifier for ``dataset``; maps [0, 1] images to (features, probs)."""
     path = classifier_path(dataset)
@@ -110,7 +110,7 @@ def feature_stats(features):
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_stats(dataset="mnist", n=10000):
     """Mean and covariance of the classifier features of the dataset's test split."""
     from gan_course import data

@@ -26,25 +26,29 @@ def mlp_generator(latent_dim=64, image_shape=(28, 28, 1), hidden=(256, 512), bat
     return keras.Model(z, x, name=name)
 
 
-def mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), dropout=0.0,
-                      name="discriminator"):
-    """Flatten, dense layers with LeakyReLU (and dropout, which keeps D from memorising), one logit."""
+def mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="discriminator"):
+    """Flatten, dense layers with LeakyReLU, one logit.
+
+    No dropout: on a CPU, XLA draws random masks so slowly that a step with dropout runs at a
+    tenth of the speed, and batch norm in the generator measured better per minute anyway."""
     x = keras.Input(image_shape, name="image")
     h = layers.Flatten()(x)
     for units in hidden:
         h = layers.Dense(units)(h)
         h = layers.LeakyReLU(0.2)(h)
-        if dropout:
-            h = layers.Dropout(dropout)(h)
     logit = layers.Dense(1, dtype="float32", name="logit")(h)
     return keras.Model(x, logit, name=name)
 
 
-def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), width=64, name="generator"):
+def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), width=64, upsampling="transpose",
+                    name="generator"):
     """Radford et al. 2015: project and reshape, then stride-2 transposed convolutions with batch
     norm and ReLU, tanh output. ``width`` is the filter count of the last hidden block; each block
     towards the input doubles it. Works for any image side divisible by 4 (two upsamplings)
-    and grows one block per further factor of 2 (28 -> 7 -> 14 -> 28; 64 -> 4 -> ... -> 64)."""
+    and grows one block per further factor of 2 (28 -> 7 -> 14 -> 28; 64 -> 4 -> ... -> 64).
+
+    ``upsampling="resize"`` swaps each transposed convolution for nearest-neighbour upsampling
+    and a 3x3 convolution, which avoids checkerboard artifacts (Odena et al. 2016)."""
     height, _, channels = image_shape
     blocks = _upsampling_blocks(height)
     start = height // 2**blocks
@@ -54,12 +58,32 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), width=64, name="gen
     h = layers.ReLU()(h)
     h = layers.Reshape((start, start, width * 2**(blocks - 1)))(h)
     for i in range(blocks - 1, 0, -1):
-        h = layers.Conv2DTranspose(width * 2**(i - 1), 4, strides=2, padding="same", use_bias=False)(h)
-        h = layers.BatchNormalization()(h)
-        h = layers.ReLU()(h)
-    h = layers.Conv2DTranspose(channels, 4, strides=2, padding="same")(h)
+        h = upsample_block(h, width * 2**(i - 1), upsampling)
+    h = _upsample(h, channels, upsampling, use_bias=True)
     x = layers.Activation("tanh", dtype="float32", name="image")(h)
     return keras.Model(z, x, name=name)
+
+
+def _upsample(h, filters, upsampling, use_bias=False):
+    if upsampling == "transpose":
+        return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=use_bias)(h)
+    if upsampling == "resize":
+        h = layers.UpSampling2D(2, interpolation="nearest")(h)
+        return layers.Conv2D(filters, 3, padding="same", use_bias=use_bias)(h)
+    raise ValueError(f"upsampling must be 'transpose' or 'resize', got {upsampling!r}")
+
+
+def upsample_block(h, filters, upsampling="transpose"):
+    """One generator block: double the resolution, batch norm, ReLU."""
+    h = _upsample(h, filters, upsampling)
+    h = layers.BatchNormalization()(h)
+    return layers.ReLU()(h)
+
+
+def downsample_block(h, filters):
+    """One discriminator block: a stride-2 convolution (no pooling) and LeakyReLU."""
+    h = layers.Conv2D(filters, 4, strides=2, padding="same")(h)
+    return layers.LeakyReLU(0.2)(h)
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), width=64, name="discriminator"):
@@ -68,8 +92,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=64, name="discriminator")
     x = keras.Input(image_shape, name="image")
     h = x
     for i in range(blocks):
-        h = layers.Conv2D(width * 2**i, 4, strides=2, padding="same")(h)
-        h = layers.LeakyReLU(0.2)(h)
+        h = downsample_block(h, width * 2**i)
     h = layers.Flatten()(h)
     logit = layers.Dense(1, dtype="float32", name="logit")(h)
     return keras.Model(x, logit, name=name)

@@ -61,7 +61,7 @@ def build_mlp_gan(settings, image_shape, seed):
     hp = settings.hparams
     generator = nets.mlp_generator(hp["latent_dim"], image_shape, hp["hidden"],
                                    hp.get("batch_norm", False))
-    discriminator = nets.mlp_discriminator(image_shape, hp["d_hidden"], hp.get("dropout", 0.0))
+    discriminator = nets.mlp_discriminator(image_shape, hp["d_hidden"])
     model = gan.GAN(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed)
     return compile_gan(model, settings)
 
@@ -75,7 +75,8 @@ register(Recipe("mlp_gan", build_mlp_gan, ("mnist", "fashion_mnist"), evaluate_i
 
 def build_dcgan(settings, image_shape, seed):
     hp = settings.hparams
-    generator = nets.dcgan_generator(hp["latent_dim"], image_shape, hp["g_width"])
+    generator = nets.dcgan_generator(hp["latent_dim"], image_shape, hp["g_width"],
+                                     hp.get("upsampling", "transpose"))
     discriminator = nets.dcgan_discriminator(image_shape, hp["d_width"])
     model = gan.GAN(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed)
     return compile_gan(model, settings)

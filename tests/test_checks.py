@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import scipy.linalg
 import tensorflow as tf
 from keras import layers
 
@@ -310,3 +311,225 @@ def test_lesson_02_checks_never_raise(capsys):
     assert "neither network changed" in line  # the weights are compared before the losses
     line = _run(checks.ex_2_4, lambda *args: 1 / 0, capsys=capsys).line
     assert "raised ZeroDivisionError: division by zero" in line
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 03: DCGAN
+
+
+def _solution_03():
+    namespace = {"np": np, "tf": tf, "gc": gc, "keras": keras, "layers": layers}
+    nb = lessons.read(lessons.repo_root() / "solutions" / "03_dcgan.ipynb")
+    for cell in nb.cells:
+        if lessons.has_solution(cell):
+            exec(cell.source, namespace)  # noqa: S102 - our own notebook's code
+    return namespace
+
+
+SOLUTION_03 = _solution_03()
+LESSON_03 = {
+    "3.1": ["generator_block"],
+    "3.2": ["discriminator_block"],
+    "3.3": ["frechet_distance"],
+    "3.4": ["checkerboard_energy"],
+}
+
+
+def _g_block(strides=2, padding="same", use_bias=False, batch_norm=True, act="relu", kernel=4,
+             relu_first=False, epsilon=1e-3, resize=False):
+    """generator_block with one typical mistake."""
+    def generator_block(x, filters):
+        if resize:
+            h = layers.Conv2D(filters, 3, padding="same", use_bias=use_bias)(
+                layers.UpSampling2D()(x))
+        else:
+            h = layers.Conv2DTranspose(filters, kernel, strides=strides, padding=padding,
+                                       use_bias=use_bias)(x)
+        if relu_first:
+            h = layers.ReLU()(h)
+        if batch_norm:
+            h = layers.BatchNormalization(epsilon=epsilon)(h)
+        if not relu_first and act == "relu":
+            h = layers.ReLU()(h)
+        elif act == "leaky":
+            h = layers.LeakyReLU(0.2)(h)
+        return h
+    return generator_block
+
+
+def _d_block(strides=2, padding="same", use_bias=True, act="leaky", slope=0.2, pool=None,
+             batch_norm=False, kernel=4):
+    """discriminator_block with one typical mistake."""
+    def discriminator_block(x, filters):
+        h = layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)(x)
+        if batch_norm:
+            h = layers.BatchNormalization()(h)
+        if act == "leaky":
+            h = layers.LeakyReLU(slope)(h) if slope else layers.LeakyReLU()(h)
+        elif act == "relu":
+            h = layers.ReLU()(h)
+        if pool == "max":
+            h = layers.MaxPooling2D(2)(h)
+        elif pool == "average":
+            h = layers.AveragePooling2D(2)(h)
+        return h
+    return discriminator_block
+
+
+def _fd(factor=2, sqrt="eig", rowvar=False, ddof=1, final_sqrt=False, norm=False):
+    """frechet_distance with one typical mistake (or, with sqrt="sqrtm", a correct variant)."""
+    def frechet_distance(features_a, features_b):
+        mu_a, mu_b = features_a.mean(axis=0), features_b.mean(axis=0)
+        s_a = np.cov(features_a, rowvar=rowvar, ddof=ddof)
+        s_b = np.cov(features_b, rowvar=rowvar, ddof=ddof)
+        if sqrt == "eig":
+            tr = np.sqrt(np.clip(np.linalg.eigvals(s_a @ s_b).real, 0, None)).sum()
+        elif sqrt == "sqrtm":
+            tr = np.trace(scipy.linalg.sqrtm(s_a @ s_b).real)
+        elif sqrt == "complex":
+            tr = np.trace(scipy.linalg.sqrtm(s_a @ s_b)) + 1e-12j
+        elif sqrt == "elementwise":
+            tr = np.trace(np.sqrt(s_a @ s_b))
+        elif sqrt == "of the trace":
+            tr = np.sqrt(np.trace(s_a @ s_b))
+        d2 = np.linalg.norm(mu_a - mu_b) if norm else np.sum((mu_a - mu_b) ** 2)
+        value = d2 + np.trace(s_a) + np.trace(s_b) - factor * tr
+        return np.sqrt(value) if final_sqrt else value
+    return frechet_distance
+
+
+def _energy(patterns=(0, 1, 2), combine="squares", reduce=np.mean, channels=True, batch=False):
+    """checkerboard_energy with one typical mistake."""
+    def checkerboard_energy(images):
+        x = np.asarray(images, np.float64)
+        x = x.mean(axis=-1) if channels else np.moveaxis(x, -1, 1)
+        i = np.arange(x.shape[-2])[:, None]
+        j = np.arange(x.shape[-1])[None, :]
+        signs = [(-1.0) ** i, (-1.0) ** j, (-1.0) ** (i + j)]
+        amps = [reduce(x * signs[k], axis=(-2, -1)) for k in patterns]
+        energy = sum(a ** 2 for a in amps)
+        if combine == "abs":
+            energy = sum(np.abs(a) for a in amps)
+        elif combine == "sqrt":
+            energy = np.sqrt(energy)
+        return energy.mean() if batch else energy
+    return checkerboard_energy
+
+
+def _polyphase_energy(images):
+    """A correct variant: the three amplitudes from the means of the four pixel phases."""
+    x = images.mean(axis=-1)
+    m = {(p, q): x[:, p::2, q::2].mean(axis=(1, 2)) for p in (0, 1) for q in (0, 1)}
+    rows = (m[0, 0] + m[0, 1] - m[1, 0] - m[1, 1]) / 4
+    cols = (m[0, 0] - m[0, 1] + m[1, 0] - m[1, 1]) / 4
+    checker = (m[0, 0] - m[0, 1] - m[1, 0] + m[1, 1]) / 4
+    return rows ** 2 + cols ** 2 + checker ** 2
+
+
+MISTAKES_03 = [
+    ("3.1", _g_block(strides=1), "with stride 1 the block does not upsample"),
+    ("3.1", _g_block(padding="valid"), "(None, 16, 16, 4); expected (None, 14, 14, 4)"),
+    ("3.1", _g_block(use_bias=True), "use_bias=False"),
+    ("3.1", _g_block(batch_norm=False), "add layers.BatchNormalization() between"),
+    ("3.1", _g_block(act="leaky"), "use ReLU: layers.ReLU()"),
+    ("3.1", _g_block(act=None), "end the block with layers.ReLU()"),
+    ("3.1", _g_block(relu_first=True), "BatchNormalization comes before the ReLU"),
+    ("3.1", _g_block(kernel=3), "use a 4 x 4 kernel"),
+    ("3.1", _g_block(epsilon=1e-5), "epsilon=1e-3"),
+    ("3.1", _g_block(resize=True), "that is the kernel of a Conv2D"),
+    ("3.1", lambda x, filters: layers.Conv2D(filters, 4, strides=2, padding="same")(x),
+     "Conv2DTranspose with strides=2 grows it"),
+    ("3.1", lambda x, filters: layers.ReLU(), "not a Keras tensor"),
+    ("3.1", lambda x, filters: None, "returned None"),
+    ("3.1", lambda x, filters: SOLUTION_03["generator_block"](keras.Input((7, 7, 6)), filters),
+     "do not create a keras.Input inside the block"),
+    ("3.2", _d_block(strides=1, pool="max"), "no pooling: DCGAN replaces pooling"),
+    ("3.2", _d_block(strides=1, pool="average"), "no pooling: DCGAN replaces pooling"),
+    ("3.2", _d_block(pool="max"), "the size was halved twice"),
+    ("3.2", _d_block(strides=1), "DCGAN downsamples with strides, not with pooling"),
+    ("3.2", _d_block(act="relu"), "use LeakyReLU(0.2), not ReLU"),
+    ("3.2", _d_block(slope=None), "slope 0.3 by default"),
+    ("3.2", _d_block(act=None), "end the block with layers.LeakyReLU(0.2)"),
+    ("3.2", _d_block(padding="valid"), "'valid' loses the border"),
+    ("3.2", _d_block(use_bias=False), "keep the convolution's bias"),
+    ("3.2", _d_block(batch_norm=True), "this block has no BatchNormalization"),
+    ("3.2", _d_block(kernel=3), "use a 4 x 4 kernel, Conv2D(filters, 4, ...)"),
+    ("3.2", lambda x, filters: layers.Conv2DTranspose(filters, 4, strides=2, padding="same")(x),
+     "Conv2DTranspose is for the generator"),
+    ("3.3", _fd(factor=1), "the 2 is missing"),
+    ("3.3", _fd(sqrt="elementwise"), "np.sqrt takes the square root of each entry"),
+    ("3.3", _fd(sqrt="of the trace"), "not the square root of the trace"),
+    ("3.3", _fd(rowvar=True), "np.cov treats rows as variables by default"),
+    ("3.3", _fd(rowvar=True, sqrt="sqrtm"), "np.cov treats rows as variables by default"),
+    ("3.3", _fd(ddof=0), "divides by N - 1"),
+    ("3.3", _fd(final_sqrt=True), "without a final square root"),
+    ("3.3", _fd(norm=True), "the mean term is the squared distance"),
+    ("3.3", _fd(sqrt="complex"), "take the real part"),
+    ("3.3", lambda a, b: None, "forget the `return` statement"),
+    ("3.4", _energy(patterns=(2,)), "stripes count too"),
+    ("3.4", _energy(patterns=(0, 1)), "add the checkerboard itself"),
+    ("3.4", _energy(combine="abs"), "rather than adding absolute values"),
+    ("3.4", _energy(combine="sqrt"), "without a square root"),
+    ("3.4", _energy(reduce=np.sum), "average over the pixels (np.mean), not sum"),
+    ("3.4", _energy(channels=False), "average over the channels too"),
+    ("3.4", _energy(batch=True), "not over the whole batch"),
+    ("3.4", lambda images: "0.25", "not numbers"),
+]
+
+
+def test_lesson_03_exercises_all_have_checks():
+    nb = lessons.read(lessons.repo_root() / "solutions" / "03_dcgan.ipynb")
+    assert [ex_id for ex_id, _ in lessons.exercises(nb)] == list(LESSON_03)
+
+
+@pytest.mark.parametrize("ex_id", list(LESSON_03))
+def test_lesson_03_passes_on_the_solution(ex_id, capsys):
+    result = _run(_check(ex_id), *[SOLUTION_03[n] for n in LESSON_03[ex_id]], capsys=capsys)
+    assert result.passed and result.line.startswith(f"✅ Exercise {ex_id} passed: ")
+
+
+@pytest.mark.parametrize("ex_id", list(LESSON_03))
+def test_lesson_03_stub_is_not_attempted(ex_id, capsys):
+    result = _run(_check(ex_id), _stub, capsys=capsys)
+    assert not result and result.status == checking.NOT_ATTEMPTED
+    assert "NotImplementedError" in result.line
+
+
+@pytest.mark.parametrize("ex_id, function, expected", MISTAKES_03)
+def test_lesson_03_typical_mistake_gets_a_specific_hint(ex_id, function, expected, capsys):
+    result = _run(_check(ex_id), function, capsys=capsys)
+    assert result.status == checking.FAILED
+    assert result.line.startswith(f"❌ Exercise {ex_id}: ") and " Hint: " in result.line
+    assert expected in result.line
+
+
+def test_lesson_03_checks_accept_equivalent_answers(capsys):
+    """Sequential-style blocks, scipy's sqrtm, the polyphase form of the energy, tensors."""
+    def sequential_block(x, filters):
+        return keras.Sequential([layers.Conv2D(filters, 4, strides=2, padding="same"),
+                                 layers.LeakyReLU(0.2)])(x)
+
+    assert _run(checks.ex_3_2, sequential_block, capsys=capsys)
+    assert _run(checks.ex_3_3, _fd(sqrt="sqrtm"), capsys=capsys)
+    assert _run(checks.ex_3_3, lambda a, b: tf.constant(_fd()(a, b)), capsys=capsys)
+    assert _run(checks.ex_3_4, _polyphase_energy, capsys=capsys)
+    assert _run(checks.ex_3_4, lambda x: SOLUTION_03["checkerboard_energy"](x)[:, None],
+                capsys=capsys)
+
+
+def test_lesson_03_checks_build_in_float32_and_restore_the_policy(capsys):
+    keras.mixed_precision.set_global_policy("mixed_float16")  # as setup_device does on a GPU
+    try:
+        for ex_id, names in LESSON_03.items():
+            assert _run(_check(ex_id), *[SOLUTION_03[n] for n in names], capsys=capsys)
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_lesson_03_checks_never_raise(capsys):
+    assert "got an int" in _run(checks.ex_3_1, 3, capsys=capsys).line
+    line = _run(checks.ex_3_2, lambda x, filters: 1 / 0, capsys=capsys).line
+    assert "raised ZeroDivisionError: division by zero" in line
+    line = _run(checks.ex_3_4, lambda images: images[0, 0, 0, 0] / 0, capsys=capsys).line
+    assert line.startswith("❌ Exercise 3.4: ")

@@ -31,7 +31,7 @@ def test_train_then_sample_with_labels_cycled(tmp_path, capsys):
     assert cli.main(["sample", str(out), "--n", "12", "--out", str(tmp_path / "s.npz")]) == 0
     with np.load(tmp_path / "s.npz") as f:
         assert f["images"].shape == (12, 28, 28, 1) and f["images"].dtype == np.float32
-        assert 0 <= f["images"].min() and f["images"].max() <= 1
+        assert f["images"].min() >= 0 and f["images"].max() <= 1
 
 
 @pytest.mark.parametrize("argv", [["lessons", "verify"]])

@@ -104,3 +104,10 @@ def test_lesson_02_solution_scores_full_marks_and_writes_only_its_run(tmp_path):
     assert (result.score, result.total) == (4, 4) and result.errors == []
     assert sorted(p.name for p in tmp_path.iterdir()) == [name, "runs"]
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["02_mlp_gan"]
+
+
+def test_lesson_03_exercises_come_from_its_solution():
+    """Grading a lesson-03 notebook counts the four exercises of the solution, even if the
+    student's copy lost its exercise cells (no execution: the notebook is never run here)."""
+    found = grading.expected_exercises("student/03_dcgan.ipynb", new_notebook(), ROOT)
+    assert [e for e, _ in found] == ["3.1", "3.2", "3.3", "3.4"]

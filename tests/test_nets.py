@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from gan_course import nets
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
+@pytest.mark.parametrize("upsampling", ["transpose", "resize"])
+def test_dcgan_shapes_for_any_size_and_channels(shape, upsampling):
+    g = nets.dcgan_generator(16, shape, width=8, upsampling=upsampling)
+    d = nets.dcgan_discriminator(shape, width=8)
+    images = g(np.random.default_rng(0).standard_normal((3, 16)).astype("f4"))
+    assert tuple(images.shape) == (3, *shape)
+    assert float(np.abs(images).max()) <= 1.0
+    assert tuple(d(images).shape) == (3, 1)
+
+
+def test_dcgan_follows_radford_et_al():
+    g = nets.dcgan_generator(16, (28, 28, 1), width=8)
+    d = nets.dcgan_discriminator((28, 28, 1), width=8)
+    g_kinds = [type(layer).__name__ for layer in g.layers]
+    d_kinds = [type(layer).__name__ for layer in d.layers]
+    assert g_kinds.count("Conv2DTranspose") == 2 and "BatchNormalization" in g_kinds
+    assert g.layers[-1].activation.__name__ == "tanh"
+    assert "LeakyReLU" in d_kinds and not any("Pooling" in k for k in d_kinds)
+    assert all(layer.strides == (2, 2) for layer in d.layers if type(layer).__name__ == "Conv2D")
+
+
+def test_dcgan_rejects_sizes_it_cannot_reach():
+    with pytest.raises(ValueError, match="divisible by 4"):
+        nets.dcgan_generator(16, (30, 30, 1))
+    with pytest.raises(ValueError, match="'transpose' or 'resize'"):
+        nets.dcgan_generator(16, (28, 28, 1), upsampling="bilinear")
+
+
+def test_mlp_networks():
+    g = nets.mlp_generator(8, (6, 6, 1), (16,), batch_norm=True)
+    d = nets.mlp_discriminator((6, 6, 1), (16,))
+    x = g(np.zeros((2, 8), "f4"))
+    assert tuple(x.shape) == (2, 6, 6, 1) and tuple(d(x).shape) == (2, 1)
