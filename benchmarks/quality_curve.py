@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_course import config, data, metrics, recipes  # noqa: E402
+from gan_course import config, data, metrics, recipes, viz  # noqa: E402
 
 
 def main():
@@ -26,6 +26,7 @@ def main():
     parser.add_argument("--every", type=int, default=2000, help="steps between evaluations")
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--set", default="{}", help="JSON overrides of the profile's settings")
+    parser.add_argument("--grid", default=None, help="PNG path: a sample grid after each chunk")
     args = parser.parse_args()
 
     base = config.profile(args.profile)[args.model].as_dict()
@@ -45,7 +46,10 @@ def main():
         model.fit(stream, steps_per_epoch=args.every, epochs=1, verbose=0, shuffle=False)
         trained += time.perf_counter() - t0
         steps += args.every
-        q = metrics.evaluate(model.generate(args.samples, seed=2024), args.dataset)
+        samples = model.generate(args.samples, seed=2024)
+        q = metrics.evaluate(samples, args.dataset)
+        if args.grid:
+            viz.save_image(samples[:64], args.grid)
         print(f"{steps:>7} {trained:>8.0f} {steps / trained:>8.1f} {q['confident']:>10.3f} "
               f"{q['min_class_share']:>10.3f} {q['fid']:>8.2f}", flush=True)
     print(f"total wall {time.perf_counter() - began:.0f} s")
