@@ -23,6 +23,8 @@ class GAN(keras.Model):
     Latent noise is a pure function of ``(seed, step)``, so a resumed run repeats an unbroken one.
     """
 
+    conditional = False  # takes class labels when sampling (the conditional GAN will)
+
     def __init__(self, generator, discriminator, latent_dim=None, ema_decay=0.999, seed=0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator

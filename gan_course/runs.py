@@ -47,9 +47,12 @@ class Run:
 
     def generate(self, n, seed=0, labels=None):
         """``n`` samples as float32 numpy: images (n, H, W, C) in [0, 1], or points (n, 2)."""
-        if labels is not None:
-            return self.model.generate(n, seed=seed, labels=labels)
-        return self.model.generate(n, seed=seed)
+        if labels is None:
+            return self.model.generate(n, seed=seed)
+        if not self.model.conditional:
+            raise ValueError(f"{self.name} is not a conditional model: it takes no labels "
+                             f"(conditional models such as cgan do)")
+        return self.model.generate(n, seed=seed, labels=labels)
 
     def decode(self, z, *labels):
         return self.model.decode(z, *labels)

@@ -29,6 +29,9 @@ def test_train_then_sample_with_labels_cycled(tmp_path, capsys):
     assert "steps" in capsys.readouterr().out
     assert cli.main(["train", "mlp_gan", "--profile", "quick", "--out", str(out), "--resume"]) == 0
     assert cli.main(["sample", str(out), "--n", "12", "--out", str(tmp_path / "s.npz")]) == 0
+    assert cli.main(["sample", str(out), "--n", "4", "--labels", "0,1",
+                     "--out", str(tmp_path / "l.npz")]) == 2
+    assert "not a conditional model" in capsys.readouterr().err
     with np.load(tmp_path / "s.npz") as f:
         assert f["images"].shape == (12, 28, 28, 1) and f["images"].dtype == np.float32
         assert f["images"].min() >= 0 and f["images"].max() <= 1
