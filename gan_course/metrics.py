@@ -46,7 +46,15 @@ def classifier(dataset="mnist"):
             f"No course classifier for {dataset!r} at {path}; train it with "
             f"`python -m gan_course.metrics train-classifier {dataset}`"
         )
-    model = build_classifier()
+    import keras
+
+    # Always float32: under a mixed-precision policy FID would otherwise change with the device.
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        model = build_classifier()
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
     model.load_weights(path)
     return model
 

@@ -7,6 +7,7 @@ A run directory holds ``config.json`` (what was trained), ``checkpoint/`` (resum
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,10 @@ def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False,
         _clear_run(out)
     if resume and (out / "config.json").exists():
         run = load_run(out)
+        if profile is not None and run.profile != prof.name:
+            warnings.warn(f"{out} was trained with the {run.profile} profile; resuming it as such. "
+                          f"Pass overwrite=True to train it again with the {prof.name} profile.",
+                          stacklevel=2)
     else:
         images, labels = data.load_arrays(dataset, "train") if dataset in data.TOY_SETS \
             else data.load_uint8(dataset, "train")

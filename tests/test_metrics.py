@@ -66,3 +66,16 @@ def test_course_classifier_on_real_digits():
     assert report["fid"] < 5.0  # 2000 test digits against all 10000: only sampling noise
     noise = np.random.default_rng(0).uniform(0, 1, (500, 28, 28, 1)).astype("f4")
     assert metrics.fid(noise) > 20 * report["fid"]
+
+
+def test_classifier_stays_float32_under_mixed_precision():
+    import keras
+
+    metrics.classifier.cache_clear()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = metrics.classifier("mnist")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+        metrics.classifier.cache_clear()
+    assert all(layer.dtype_policy.compute_dtype == "float32" for layer in model.layers)

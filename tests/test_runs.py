@@ -47,6 +47,13 @@ def test_existing_run_is_never_overwritten(quick_run):
         gc.train("mlp_gan", profile="quick", out_dir=quick_run.directory, verbose=0)
 
 
+def test_resuming_under_another_profile_warns(quick_run):
+    with pytest.warns(UserWarning, match="trained with the quick profile"):
+        run = gc.train("mlp_gan", profile="classroom", out_dir=quick_run.directory, resume=True,
+                       verbose=0)
+    assert run.profile == "quick" and run.epoch == 3
+
+
 def test_resuming_gives_the_same_weights_as_an_unbroken_run(tmp_path):
     unbroken = gc.train("mlp_gan", profile="quick", seed=3, out_dir=tmp_path / "a", verbose=0)
     # Stop after the first epoch: train a copy whose config asks for one epoch, then resume to three.
