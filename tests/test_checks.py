@@ -86,33 +86,6 @@ def _check(ex_id):
     return getattr(checks, f"ex_{ex_id.replace('.', '_')}")
 
 
-def test_lesson_01_exercises_all_have_checks():
-    nb = lessons.read(lessons.repo_root() / "solutions" / "01_gan_loss_math.ipynb")
-    assert [ex_id for ex_id, _ in lessons.exercises(nb)] == list(LESSON_01)
-
-
-@pytest.mark.parametrize("ex_id", list(LESSON_01))
-def test_passes_on_the_solution(ex_id, capsys):
-    result = _run(_check(ex_id), *[SOLUTION_01[n] for n in LESSON_01[ex_id]], capsys=capsys)
-    assert result.passed and result.line.startswith(f"✅ Exercise {ex_id} passed: ")
-
-
-@pytest.mark.parametrize("ex_id", list(LESSON_01))
-def test_stub_is_not_attempted(ex_id, capsys):
-    result = _run(_check(ex_id), *[_stub] * len(LESSON_01[ex_id]), capsys=capsys)
-    assert not result and result.status == checking.NOT_ATTEMPTED
-    assert result.line.startswith(f"❌ Exercise {ex_id} not attempted yet: ")
-    assert "NotImplementedError" in result.line
-
-
-@pytest.mark.parametrize("ex_id, functions, expected", MISTAKES_01)
-def test_typical_mistake_gets_a_specific_hint(ex_id, functions, expected, capsys):
-    result = _run(_check(ex_id), *functions, capsys=capsys)
-    assert result.status == checking.FAILED
-    assert result.line.startswith(f"❌ Exercise {ex_id}: ") and " Hint: " in result.line
-    assert expected in result.line
-
-
 def test_1_5_accepts_numpy_and_tensorflow_answers(capsys):
     assert _run(checks.ex_1_5, lambda r, f: np.mean(_softplus(-r)) + np.mean(_softplus(f)),
                 lambda f: np.mean(_softplus(-f)), capsys=capsys)
@@ -257,32 +230,6 @@ MISTAKES_02 = [
     ("2.4", _step(swap_returned=True), "the losses come back swapped"),
     ("2.4", _step(predict=True), "not generator.predict or .numpy()"),
 ]
-
-
-def test_lesson_02_exercises_all_have_checks():
-    nb = lessons.read(lessons.repo_root() / "solutions" / "02_mlp_gan_mnist.ipynb")
-    assert [ex_id for ex_id, _ in lessons.exercises(nb)] == list(LESSON_02)
-
-
-@pytest.mark.parametrize("ex_id", list(LESSON_02))
-def test_lesson_02_passes_on_the_solution(ex_id, capsys):
-    result = _run(_check(ex_id), *[SOLUTION_02[n] for n in LESSON_02[ex_id]], capsys=capsys)
-    assert result.passed and result.line.startswith(f"✅ Exercise {ex_id} passed: ")
-
-
-@pytest.mark.parametrize("ex_id", list(LESSON_02))
-def test_lesson_02_stub_is_not_attempted(ex_id, capsys):
-    result = _run(_check(ex_id), _stub, capsys=capsys)
-    assert not result and result.status == checking.NOT_ATTEMPTED
-    assert "NotImplementedError" in result.line
-
-
-@pytest.mark.parametrize("ex_id, function, expected", MISTAKES_02)
-def test_lesson_02_typical_mistake_gets_a_specific_hint(ex_id, function, expected, capsys):
-    result = _run(_check(ex_id), function, capsys=capsys)
-    assert result.status == checking.FAILED
-    assert result.line.startswith(f"❌ Exercise {ex_id}: ") and " Hint: " in result.line
-    assert expected in result.line
 
 
 def test_2_1_accepts_a_tensorflow_answer(capsys):
@@ -477,32 +424,6 @@ MISTAKES_03 = [
 ]
 
 
-def test_lesson_03_exercises_all_have_checks():
-    nb = lessons.read(lessons.repo_root() / "solutions" / "03_dcgan.ipynb")
-    assert [ex_id for ex_id, _ in lessons.exercises(nb)] == list(LESSON_03)
-
-
-@pytest.mark.parametrize("ex_id", list(LESSON_03))
-def test_lesson_03_passes_on_the_solution(ex_id, capsys):
-    result = _run(_check(ex_id), *[SOLUTION_03[n] for n in LESSON_03[ex_id]], capsys=capsys)
-    assert result.passed and result.line.startswith(f"✅ Exercise {ex_id} passed: ")
-
-
-@pytest.mark.parametrize("ex_id", list(LESSON_03))
-def test_lesson_03_stub_is_not_attempted(ex_id, capsys):
-    result = _run(_check(ex_id), _stub, capsys=capsys)
-    assert not result and result.status == checking.NOT_ATTEMPTED
-    assert "NotImplementedError" in result.line
-
-
-@pytest.mark.parametrize("ex_id, function, expected", MISTAKES_03)
-def test_lesson_03_typical_mistake_gets_a_specific_hint(ex_id, function, expected, capsys):
-    result = _run(_check(ex_id), function, capsys=capsys)
-    assert result.status == checking.FAILED
-    assert result.line.startswith(f"❌ Exercise {ex_id}: ") and " Hint: " in result.line
-    assert expected in result.line
-
-
 def test_lesson_03_checks_accept_equivalent_answers(capsys):
     """Sequential-style blocks, scipy's sqrtm, the polyphase form of the energy, tensors."""
     def sequential_block(x, filters):
@@ -533,3 +454,44 @@ def test_lesson_03_checks_never_raise(capsys):
     assert "raised ZeroDivisionError: division by zero" in line
     line = _run(checks.ex_3_4, lambda images: images[0, 0, 0, 0] / 0, capsys=capsys).line
     assert line.startswith("❌ Exercise 3.4: ")
+
+
+# --- every lesson: one table, four properties --------------------------------------------------
+
+LESSONS = {
+    "01_gan_loss_math.ipynb": (LESSON_01, SOLUTION_01),
+    "02_mlp_gan_mnist.ipynb": (LESSON_02, SOLUTION_02),
+    "03_dcgan.ipynb": (LESSON_03, SOLUTION_03),
+}
+EXERCISES = [(ex_id, names, solution)
+             for table, solution in LESSONS.values() for ex_id, names in table.items()]
+MISTAKES = MISTAKES_01 + [(ex_id, [function], expected)
+                          for ex_id, function, expected in MISTAKES_02 + MISTAKES_03]
+
+
+@pytest.mark.parametrize("notebook", list(LESSONS))
+def test_every_exercise_of_a_lesson_has_a_check(notebook):
+    nb = lessons.read(lessons.repo_root() / "solutions" / notebook)
+    assert [ex_id for ex_id, _ in lessons.exercises(nb)] == list(LESSONS[notebook][0])
+
+
+@pytest.mark.parametrize("ex_id, names, solution", EXERCISES, ids=[e[0] for e in EXERCISES])
+def test_passes_on_the_solution(ex_id, names, solution, capsys):
+    result = _run(_check(ex_id), *[solution[n] for n in names], capsys=capsys)
+    assert result.passed and result.line.startswith(f"✅ Exercise {ex_id} passed: ")
+
+
+@pytest.mark.parametrize("ex_id, names, solution", EXERCISES, ids=[e[0] for e in EXERCISES])
+def test_stub_is_not_attempted(ex_id, names, solution, capsys):
+    result = _run(_check(ex_id), *[_stub] * len(names), capsys=capsys)
+    assert not result and result.status == checking.NOT_ATTEMPTED
+    assert result.line.startswith(f"❌ Exercise {ex_id} not attempted yet: ")
+    assert "NotImplementedError" in result.line
+
+
+@pytest.mark.parametrize("ex_id, functions, expected", MISTAKES)
+def test_typical_mistake_gets_a_specific_hint(ex_id, functions, expected, capsys):
+    result = _run(_check(ex_id), *functions, capsys=capsys)
+    assert result.status == checking.FAILED
+    assert result.line.startswith(f"❌ Exercise {ex_id}: ") and " Hint: " in result.line
+    assert expected in result.line
