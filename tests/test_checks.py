@@ -13,7 +13,7 @@ from gan_course import checking, checks, lessons, theory
 
 def _solution_functions(name):
     """The functions defined by the exercise cells of ``solutions/<name>``."""
-    namespace = {"np": np, "tf": tf, "gc": gc, "theory": theory}
+    namespace = {"np": np, "tf": tf, "gc": gc, "theory": theory, "keras": keras, "layers": layers}
     nb = lessons.read(lessons.repo_root() / "solutions" / name)
     for cell in nb.cells:
         if lessons.has_solution(cell):
@@ -125,16 +125,7 @@ def test_parse_line():
 # Lesson 02: an MLP GAN on MNIST
 
 
-def _solution_02():
-    namespace = {"np": np, "tf": tf, "gc": gc, "keras": keras, "layers": layers}
-    nb = lessons.read(lessons.repo_root() / "solutions" / "02_mlp_gan_mnist.ipynb")
-    for cell in nb.cells:
-        if lessons.has_solution(cell):
-            exec(cell.source, namespace)  # noqa: S102 - our own notebook's code
-    return namespace
-
-
-SOLUTION_02 = _solution_02()
+SOLUTION_02 = _solution_functions("02_mlp_gan_mnist.ipynb")
 LESSON_02 = {
     "2.1": ["scale_images"],
     "2.2": ["make_generator"],
@@ -264,16 +255,7 @@ def test_lesson_02_checks_never_raise(capsys):
 # Lesson 03: DCGAN
 
 
-def _solution_03():
-    namespace = {"np": np, "tf": tf, "gc": gc, "keras": keras, "layers": layers}
-    nb = lessons.read(lessons.repo_root() / "solutions" / "03_dcgan.ipynb")
-    for cell in nb.cells:
-        if lessons.has_solution(cell):
-            exec(cell.source, namespace)  # noqa: S102 - our own notebook's code
-    return namespace
-
-
-SOLUTION_03 = _solution_03()
+SOLUTION_03 = _solution_functions("03_dcgan.ipynb")
 LESSON_03 = {
     "3.1": ["generator_block"],
     "3.2": ["discriminator_block"],
