@@ -107,8 +107,7 @@ def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False,
                           f"Pass overwrite=True to train it again with the {prof.name} profile.",
                           stacklevel=2)
     else:
-        images, labels = data.load_arrays(dataset, "train") if dataset in data.TOY_SETS \
-            else data.load_uint8(dataset, "train")
+        images, _ = _training_arrays(dataset)
         spec = {"model": model, "dataset": dataset, "profile": prof.name, "seed": int(seed),
                 "image_shape": list(images.shape[1:]), "settings": prof[model].as_dict()}
         out.mkdir(parents=True, exist_ok=True)
@@ -193,6 +192,7 @@ def _sample_callbacks(run):
 
 
 def _training_arrays(dataset):
+    """What a run trains on: uint8 images (scaled on the fly by the stream) or 2-D points."""
     if dataset in data.TOY_SETS:
         return data.load_arrays(dataset, "train")
     return data.load_uint8(dataset, "train")
