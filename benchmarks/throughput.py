@@ -5,7 +5,7 @@ The classic loop, still published in many blog posts, calls per step ``generator
 generator+discriminator model (discriminator frozen) on noise labelled "real". Both use the same
 networks (the MLP GAN of the classroom profile) and batch size. Prints a table.
 
-    python benchmarks/throughput.py [--steps 1000] [--batch-size 64] [--model mlp_gan]
+    python benchmarks/throughput.py [--steps 2000] [--batch-size 64] [--model mlp_gan]
 """
 
 import argparse
@@ -49,9 +49,18 @@ def classic_loop(generator, discriminator, images, batch_size, steps):
     return steps / (time.perf_counter() - began)
 
 
-def course_step(model, uint8_images, batch_size, steps):
-    """Steps/s of ``GAN.fit`` on the course's resumable input stream."""
+def course_step(model, uint8_images, batch_size, steps, autotune=False):
+    """Steps/s of ``GAN.fit`` on the course's resumable input stream.
+
+    ``autotune=True`` hands the stream back to tf.data's autotuner, which the course switches off
+    (``data.lean``): on a 2-core machine its threads compete with training for the cores."""
     stream = data.training_stream(uint8_images, batch_size, seed=0)
+    if autotune:
+        import tensorflow as tf
+
+        options = tf.data.Options()
+        options.autotune.enabled = True
+        stream = stream.with_options(options)
     warmup = model.steps_per_execution * 4
     model.fit(stream, steps_per_epoch=warmup, epochs=1, verbose=0)
     began = time.perf_counter()
@@ -62,7 +71,7 @@ def course_step(model, uint8_images, batch_size, steps):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="mlp_gan")
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--classic-steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=None, help="default: the profile's")
     parser.add_argument("--profile", default="classroom")
@@ -81,16 +90,17 @@ def main():
     classic = classic_loop(model.generator, model.discriminator, images, args.batch_size,
                            args.classic_steps)
     rows.append(("classic loop (predict + 3x train_on_batch)", classic))
-    for label, spe, jit in (("course train_step, tf.function", 1, False),
-                            (f"course train_step, {settings.steps_per_execution} steps/execution",
-                             settings.steps_per_execution, False),
-                            (f"course train_step, {settings.steps_per_execution} steps/execution + XLA",
-                             settings.steps_per_execution, True)):
-        tuned = settings.__class__(**{**settings.as_dict(), "steps_per_execution": spe,
-                                      "jit_compile": jit})
+    spe = settings.steps_per_execution
+    for label, tuning, autotune in (
+            ("course train_step, tf.function", dict(steps_per_execution=1, jit_compile=False), False),
+            (f"course train_step, {spe} steps/execution", dict(jit_compile=False), False),
+            (f"course train_step, {spe} steps/execution + XLA", dict(jit_compile=True), False),
+            ("course profile, tf.data autotuner on", {}, True),
+            ("course profile (autotuner off)", {}, False)):
+        tuned = settings.__class__(**{**settings.as_dict(), **tuning})
         config.seed_everything(0)
         model = recipe.build(tuned, shape, 0)
-        rows.append((label, course_step(model, uint8_images, args.batch_size, args.steps)))
+        rows.append((label, course_step(model, uint8_images, args.batch_size, args.steps, autotune)))
 
     print(f"\n{args.model}, batch {args.batch_size}, {config.describe(args.profile)}")
     print(f"{'method':<58} {'steps/s':>9} {'images/s':>10} {'speed-up':>9}")

@@ -3,6 +3,10 @@
 import argparse
 import sys
 
+# The trainable models, named here so that ``--help`` does not have to import TensorFlow;
+# tests/test_cli.py checks that this list matches ``recipes.REGISTRY``.
+MODELS = ("mlp_gan", "dcgan")
+
 
 def _cmd_train(args):
     from gan_course import runs
@@ -48,7 +52,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train a model and write a run directory")
-    p.add_argument("model", help="mlp_gan, dcgan, wgan_gp, cgan or cyclegan")
+    p.add_argument("model", help=f"one of {', '.join(MODELS)}")
     p.add_argument("--dataset", default=None, help="dataset name (default: the model's own)")
     p.add_argument("--profile", default=None, help="quick, classroom or full")
     p.add_argument("--out", default=None, help="run directory (default: runs/MODEL)")

@@ -41,27 +41,34 @@ def mlp_discriminator(image_shape=(28, 28, 1), hidden=(512, 256), name="discrimi
 
 
 def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), width=64, upsampling="transpose",
-                    name="generator"):
+                    hidden=0, name="generator"):
     """Radford et al. 2015: project and reshape, then stride-2 transposed convolutions with batch
     norm and ReLU, tanh output. ``width`` is the filter count of the last hidden block; each block
     towards the input doubles it. Works for any image side divisible by 4 (two upsamplings)
     and grows one block per further factor of 2 (28 -> 7 -> 14 -> 28; 64 -> 4 -> ... -> 64).
 
     ``upsampling="resize"`` swaps each transposed convolution for nearest-neighbour upsampling
-    and a 3x3 convolution, which avoids checkerboard artifacts (Odena et al. 2016)."""
+    and a 3x3 convolution, which avoids checkerboard artifacts (Odena et al. 2016).
+    ``hidden`` > 0 adds a dense layer of that many units (batch norm, ReLU) before the projection,
+    as in the InfoGAN networks (Chen et al. 2016); the paper's DCGAN has none."""
     height, _, channels = image_shape
     blocks = _upsampling_blocks(height)
     start = height // 2**blocks
     z = keras.Input((latent_dim,), name="z")
-    h = layers.Dense(start * start * width * 2**(blocks - 1), use_bias=False)(z)
-    h = layers.BatchNormalization()(h)
-    h = layers.ReLU()(h)
+    h = _dense_bn_relu(z, hidden) if hidden else z
+    h = _dense_bn_relu(h, start * start * width * 2**(blocks - 1))
     h = layers.Reshape((start, start, width * 2**(blocks - 1)))(h)
     for i in range(blocks - 1, 0, -1):
         h = upsample_block(h, width * 2**(i - 1), upsampling)
     h = _upsample(h, channels, upsampling, use_bias=True)
     x = layers.Activation("tanh", dtype="float32", name="image")(h)
     return keras.Model(z, x, name=name)
+
+
+def _dense_bn_relu(h, units):
+    h = layers.Dense(units, use_bias=False)(h)
+    h = layers.BatchNormalization()(h)
+    return layers.ReLU()(h)
 
 
 def _upsample(h, filters, upsampling, use_bias=False):
@@ -86,16 +93,27 @@ def downsample_block(h, filters):
     return layers.LeakyReLU(0.2)(h)
 
 
-def dcgan_discriminator(image_shape=(28, 28, 1), width=64, name="discriminator"):
-    """Stride-2 convolutions with LeakyReLU (no pooling), one logit."""
+def dcgan_discriminator(image_shape=(28, 28, 1), width=64, hidden=0, dropout=0.0,
+                        name="discriminator"):
+    """Stride-2 convolutions with LeakyReLU (no pooling), one logit.
+
+    ``hidden`` > 0 adds a dense layer of that many units with LeakyReLU before the logit.
+    ``dropout`` > 0 follows every hidden layer with dropout, which keeps a discriminator from
+    fixing on a few details and so keeps the generator drawing every digit."""
     blocks = _upsampling_blocks(image_shape[0])
     x = keras.Input(image_shape, name="image")
     h = x
     for i in range(blocks):
-        h = downsample_block(h, width * 2**i)
+        h = _dropped(downsample_block(h, width * 2**i), dropout)
     h = layers.Flatten()(h)
+    if hidden:
+        h = _dropped(layers.LeakyReLU(0.2)(layers.Dense(hidden)(h)), dropout)
     logit = layers.Dense(1, dtype="float32", name="logit")(h)
     return keras.Model(x, logit, name=name)
+
+
+def _dropped(h, rate):
+    return layers.Dropout(rate)(h) if rate else h
 
 
 def _upsampling_blocks(side):

@@ -78,8 +78,9 @@ def build_mlp_gan(settings, image_shape, seed):
 def build_dcgan(settings, image_shape, seed):
     hp = settings.hparams
     generator = nets.dcgan_generator(hp["latent_dim"], image_shape, hp["g_width"],
-                                     hp.get("upsampling", "transpose"))
-    discriminator = nets.dcgan_discriminator(image_shape, hp["d_width"])
+                                     hp.get("upsampling", "transpose"), hp.get("g_dense", 0))
+    discriminator = nets.dcgan_discriminator(image_shape, hp["d_width"], hp.get("d_dense", 0),
+                                             hp.get("d_dropout", 0.0))
     return compiled_gan(generator, discriminator, settings, seed)
 
 

@@ -140,9 +140,17 @@ def _build(out, spec):
         checkpoint = tf.train.Checkpoint(
             generator=model.generator, discriminator=model.discriminator,
             ema_generator=model.ema_generator, d_optimizer=model.d_optimizer,
-            g_optimizer=model.g_optimizer, epoch=tf.Variable(0, dtype=tf.int64))
+            g_optimizer=model.g_optimizer, epoch=tf.Variable(0, dtype=tf.int64),
+            random_states=_random_states(model.generator, model.discriminator))
     manager = tf.train.CheckpointManager(checkpoint, out / "checkpoint", max_to_keep=2)
     return Run(out, spec, model, checkpoint, manager)
+
+
+def _random_states(*networks):
+    """The seed states of random layers (dropout). Keras keeps them out of a network's
+    checkpoint, but a resumed run must draw the same masks as an unbroken one."""
+    return [v.value for net in networks for v in net.non_trainable_variables
+            if v.path.endswith("seed_generator_state")]
 
 
 def _restore(run):

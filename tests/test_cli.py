@@ -40,3 +40,13 @@ def test_train_then_sample_with_labels_cycled(tmp_path, capsys):
 @pytest.mark.parametrize("argv", [["lessons", "verify"]])
 def test_lessons_verify_passes_on_the_repository(argv):
     assert cli.main(argv) == 0
+
+
+def test_train_help_names_exactly_the_registered_models(capsys):
+    from gan_course import recipes
+
+    assert set(cli.MODELS) == set(recipes.REGISTRY)
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    usage = capsys.readouterr().out
+    assert all(name in usage for name in cli.MODELS)

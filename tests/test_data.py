@@ -89,3 +89,12 @@ def test_training_stream_is_a_pure_function_of_the_step():
 def test_training_stream_needs_a_full_batch():
     with pytest.raises(ValueError, match="fewer than one batch"):
         data.training_stream(np.zeros((3, 2, 2, 1), np.uint8), 4)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: data.training_stream(np.zeros((8, 2, 2, 1), np.uint8), 4, steps=2),
+    lambda: data.load_dataset("toy_8gaussians", batch_size=4),
+])
+def test_input_pipelines_leave_the_cores_to_training(make):
+    """The autotuner's threads slowed 2-core training 1.8x; the course's pipelines switch it off."""
+    assert make().options().autotune.enabled is False

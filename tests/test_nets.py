@@ -38,3 +38,21 @@ def test_mlp_networks():
     d = nets.mlp_discriminator((6, 6, 1), (16,))
     x = g(np.zeros((2, 8), "f4"))
     assert tuple(x.shape) == (2, 6, 6, 1) and tuple(d(x).shape) == (2, 1)
+
+
+def test_dcgan_hidden_dense_layers_are_optional():
+    plain = nets.dcgan_generator(16, (28, 28, 1), width=8)
+    g = nets.dcgan_generator(16, (28, 28, 1), width=8, hidden=32)
+    d = nets.dcgan_discriminator((28, 28, 1), width=8, hidden=24)
+    assert [layer.units for layer in g.layers if type(layer).__name__ == "Dense"] == [32, 7 * 7 * 16]
+    assert [layer.units for layer in d.layers if type(layer).__name__ == "Dense"] == [24, 1]
+    assert len(g.layers) == len(plain.layers) + 3  # dense, batch norm, ReLU
+    assert tuple(d(g(np.zeros((2, 16), "f4"))).shape) == (2, 1)
+
+
+def test_dcgan_dropout_follows_every_hidden_layer_of_the_discriminator():
+    d = nets.dcgan_discriminator((28, 28, 1), width=8, hidden=24, dropout=0.3)
+    kinds = [type(layer).__name__ for layer in d.layers]
+    assert kinds.count("Dropout") == 3 and kinds[-2] == "Dropout"
+    assert "Dropout" not in [type(layer).__name__
+                             for layer in nets.dcgan_discriminator((28, 28, 1), width=8).layers]

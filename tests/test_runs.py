@@ -54,29 +54,31 @@ def test_resuming_under_another_profile_warns(quick_run):
     assert run.profile == "quick" and run.epoch == 3
 
 
-def test_resuming_gives_the_same_weights_as_an_unbroken_run(tmp_path):
-    unbroken = gc.train("mlp_gan", profile="quick", seed=3, out_dir=tmp_path / "a", verbose=0)
+@pytest.mark.parametrize("model", ["mlp_gan", "dcgan"])  # the DCGAN's dropout has random state
+def test_resuming_gives_the_same_weights_as_an_unbroken_run(tmp_path, model):
+    unbroken = gc.train(model, profile="quick", seed=3, out_dir=tmp_path / "a", verbose=0)
     # Stop after the first epoch: train a copy whose config asks for one epoch, then resume to three.
     first = tmp_path / "b"
-    gc.train("mlp_gan", profile="quick", seed=3, out_dir=first, verbose=0)
+    gc.train(model, profile="quick", seed=3, out_dir=first, verbose=0)
     spec = json.loads((first / "config.json").read_text())
     import shutil
 
     shutil.rmtree(first)
     first.mkdir()
-    spec["settings"]["steps"] = 20  # one epoch of 20 steps
+    steps, per_epoch = spec["settings"]["steps"], spec["settings"]["steps_per_epoch"]
+    spec["settings"]["steps"] = per_epoch
     (first / "config.json").write_text(json.dumps(spec))
     partial = runs._fit(runs.load_run(first), 0, ())
     assert partial.epoch == 1
-    spec["settings"]["steps"] = 60
+    spec["settings"]["steps"] = steps
     (first / "config.json").write_text(json.dumps(spec))
-    resumed = gc.train("mlp_gan", profile="quick", seed=3, out_dir=first, resume=True, verbose=0)
-    assert resumed.epoch == 3
+    resumed = gc.train(model, profile="quick", seed=3, out_dir=first, resume=True, verbose=0)
+    assert resumed.epoch == steps // per_epoch == 3
     for a, b in zip(unbroken.model.generator.weights + unbroken.model.discriminator.weights,
                     resumed.model.generator.weights + resumed.model.discriminator.weights):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
-    steps = resumed.history["step"]
-    assert steps == sorted(set(steps)) and steps[-1] == 60
+    history_steps = resumed.history["step"]
+    assert history_steps == sorted(set(history_steps)) and history_steps[-1] == steps
 
 
 def test_corrupt_checkpoint_is_reported(quick_run, tmp_path):
