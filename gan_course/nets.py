@@ -49,13 +49,17 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), width=64, upsamplin
 
     ``upsampling="resize"`` swaps each transposed convolution for nearest-neighbour upsampling
     and a 3x3 convolution, which avoids checkerboard artifacts (Odena et al. 2016).
-    ``hidden`` > 0 adds a dense layer of that many units (batch norm, ReLU) before the projection,
-    as in the InfoGAN networks (Chen et al. 2016); the paper's DCGAN has none."""
+    ``hidden`` adds dense layers (batch norm, ReLU) before the projection: one of that many units,
+    or one per entry of a tuple. The InfoGAN networks (Chen et al. 2016) have one; the paper's
+    DCGAN none. Each such layer lets the generator bend the round latent cloud further into
+    separate digits, so fewer samples fall between two of them."""
     height, _, channels = image_shape
     blocks = _upsampling_blocks(height)
     start = height // 2**blocks
     z = keras.Input((latent_dim,), name="z")
-    h = _dense_bn_relu(z, hidden) if hidden else z
+    h = z
+    for units in _as_tuple(hidden):
+        h = _dense_bn_relu(h, units)
     h = _dense_bn_relu(h, start * start * width * 2**(blocks - 1))
     h = layers.Reshape((start, start, width * 2**(blocks - 1)))(h)
     for i in range(blocks - 1, 0, -1):
@@ -63,6 +67,13 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), width=64, upsamplin
     h = _upsample(h, channels, upsampling, use_bias=True)
     x = layers.Activation("tanh", dtype="float32", name="image")(h)
     return keras.Model(z, x, name=name)
+
+
+def _as_tuple(units):
+    """Hidden layer sizes from 0 (none), one size, or a sequence of sizes."""
+    if not units:
+        return ()
+    return tuple(units) if isinstance(units, (tuple, list)) else (units,)
 
 
 def _dense_bn_relu(h, units):

@@ -50,6 +50,12 @@ def test_dcgan_hidden_dense_layers_are_optional():
     assert tuple(d(g(np.zeros((2, 16), "f4"))).shape) == (2, 1)
 
 
+def test_dcgan_generator_takes_a_stack_of_hidden_dense_layers():
+    g = nets.dcgan_generator(16, (28, 28, 1), width=8, hidden=(32, 24))
+    assert [layer.units for layer in g.layers if type(layer).__name__ == "Dense"] == [32, 24, 7 * 7 * 16]
+    assert tuple(g(np.zeros((2, 16), "f4")).shape) == (2, 28, 28, 1)
+
+
 def test_dcgan_dropout_follows_every_hidden_layer_of_the_discriminator():
     d = nets.dcgan_discriminator((28, 28, 1), width=8, hidden=24, dropout=0.3)
     kinds = [type(layer).__name__ for layer in d.layers]
