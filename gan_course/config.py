@@ -41,8 +41,9 @@ _SETTINGS = {
         # paper's layout at width 32 stalls near 65% confident samples. One hidden dense layer of
         # 256 units in each network (as in InfoGAN) and dropout 0.3 in the discriminator give 80%
         # confident, every digit over 7%, FID 4.1; a second dense layer in the generator gives
-        # 84%, FID 4.8. Longer runs plateau (84% at 12.5k); a third layer reaches 89% but lets
-        # digits go missing (FID 11). No XLA: slower for these convolutions on a CPU.
+        # 82-84%, FID 4.8. Longer runs plateau (83-84% at 12.5k); a third layer reaches 89% but
+        # its rarest digit falls to 4.8% and its FID to 11.6. No XLA: slower for these
+        # convolutions on a CPU.
         "classroom": dict(batch_size=64, steps=7500, steps_per_epoch=500, eval_samples=2000,
                           steps_per_execution=25, jit_compile=False,
                           hparams=dict(_DCGAN, g_width=32, d_width=32, g_dense=(256, 256),
