@@ -109,7 +109,3 @@ def _read_png(path):
 
     with Image.open(path) as img:
         return np.asarray(img, np.float32) / 255.0
-
-
-def fixed_latents(latent_dim, n=64, seed=1234):
-    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)

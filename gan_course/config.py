@@ -52,6 +52,24 @@ _SETTINGS = {
         "full": dict(batch_size=128, steps=20000, steps_per_epoch=1000, eval_samples=10000,
                      hparams=dict(_DCGAN, g_width=64, d_width=64)),
     },
+    # The DCGAN above with InfoGAN's code: 10 categories and 2 continuous codes (gan.InfoGAN).
+    # Measured on 2 cores, three seeds: the code breaks the DCGAN's 82-84% plateau, with 88-90%
+    # confident samples at 7.5k steps, 89-91% at 10k and 89-92% at 12k-12.5k (7.4 min). The
+    # categories mostly become digits, but not one to one: the digit shares drift (1s up to 17%),
+    # and the FID with them, 4.1-7.8 against the DCGAN's 4.8.
+    "infogan": {
+        "quick": dict(batch_size=32, steps=30, steps_per_epoch=10, steps_per_execution=10,
+                      eval_samples=200,
+                      hparams=dict(_DCGAN, codes=(10, 2), g_width=8, d_width=8, g_dense=(16, 16),
+                                   d_dense=16, d_dropout=0.3, ema_decay=0.9)),
+        "classroom": dict(batch_size=64, steps=12000, steps_per_epoch=500, eval_samples=2000,
+                          steps_per_execution=25, jit_compile=False,
+                          hparams=dict(_DCGAN, codes=(10, 2), g_width=32, d_width=32,
+                                       g_dense=(256, 256), d_dense=256, d_dropout=0.3,
+                                       g_lr=4e-4, d_lr=4e-4, label_smoothing=0.1)),
+        "full": dict(batch_size=128, steps=20000, steps_per_epoch=1000, eval_samples=10000,
+                     hparams=dict(_DCGAN, codes=(10, 2), g_width=64, d_width=64)),
+    },
     # Lesson 03's checkerboard lab: two small DCGANs, transposed convolutions vs resize + conv.
     "checkerboard_lab": {
         "quick": dict(batch_size=32, steps=20, steps_per_epoch=20, steps_per_execution=10,

@@ -64,11 +64,14 @@ class GAN(keras.Model):
 
     def sample_latent(self, batch_size, stream=0):
         """Standard normal latents for this step, reproducible from (seed, step, stream, replica)."""
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._noise_seed(stream))
+
+    def _noise_seed(self, stream):
         replica = tf.distribute.get_replica_context()
         replica_id = replica.replica_id_in_sync_group if replica else 0
         step = tf.cast(self.g_optimizer.iterations, tf.int32)
         mixed = self.seed * 1_000_003 + stream * 7919 + tf.cast(replica_id, tf.int32) * 104_729
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=tf.stack([mixed, step]))
+        return tf.stack([mixed, step])
 
     # --- training ------------------------------------------------------------------------------
 
@@ -138,6 +141,89 @@ class GAN(keras.Model):
         z = self.latents(n, seed)
         parts = [self.decode(z[i:i + batch_size]) for i in range(0, n, batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), np.float32)
+
+
+class InfoGAN(GAN):
+    """A GAN whose latent carries a code the discriminator must read back (Chen et al. 2016).
+
+    The generator's input is ``[noise | one-hot category | continuous codes in [-1, 1]]``. The
+    discriminator has a second output (``nets.with_code_head``) that guesses each fake's code, and
+    both networks add its error to their GAN losses: cross-entropy for the category, squared error
+    for the continuous codes. To keep the category readable, the generator draws each one as a
+    clearly different kind of image; on MNIST most categories become digits, found without labels.
+    """
+
+    def __init__(self, generator, discriminator, categories=10, continuous=0, info_weight=1.0,
+                 continuous_weight=0.5, **kwargs):
+        super().__init__(generator, discriminator, **kwargs)
+        self.categories, self.continuous = int(categories), int(continuous)
+        self.noise_dim = self.latent_dim - self.categories - self.continuous
+        if self.categories < 2 or self.continuous < 0 or self.noise_dim < 1:
+            raise ValueError(
+                f"InfoGAN needs at least 2 categories and some noise: the generator takes "
+                f"{self.latent_dim} inputs, {categories} categories and {continuous} continuous codes")
+        self.info_weight, self.continuous_weight = float(info_weight), float(continuous_weight)
+        self.info_tracker = keras.metrics.Mean(name="info_loss")
+
+    @property
+    def metrics(self):
+        return super().metrics + [self.info_tracker]
+
+    def sample_codes(self, batch_size):
+        """This step's latents, and the category and continuous codes inside them."""
+        noise = tf.random.stateless_normal((batch_size, self.noise_dim), seed=self._noise_seed(0))
+        category = tf.random.stateless_uniform((batch_size,), seed=self._noise_seed(1),
+                                               maxval=self.categories, dtype=tf.int32)
+        continuous = tf.random.stateless_uniform((batch_size, self.continuous),
+                                                 seed=self._noise_seed(2), minval=-1.0, maxval=1.0)
+        z = tf.concat([noise, tf.one_hot(category, self.categories), continuous], axis=1)
+        return z, category, continuous
+
+    def sample_latent(self, batch_size, stream=0):
+        return self.sample_codes(batch_size)[0]
+
+    def info_loss(self, guesses, category, continuous):
+        """How badly the discriminator's guesses (category logits, then continuous codes) miss."""
+        guesses = tf.cast(guesses, tf.float32)
+        wrong_category = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
+            category, guesses[:, :self.categories], from_logits=True))
+        loss = self.info_weight * wrong_category
+        if self.continuous:
+            loss += self.continuous_weight * tf.reduce_mean(
+                tf.square(guesses[:, self.categories:] - continuous))
+        return loss
+
+    def train_step(self, data):
+        real = _images_of(data)
+        z, category, continuous = self.sample_codes(tf.shape(real)[0])
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generator(z, training=True)
+            logits, guesses = self.discriminator(
+                tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
+            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
+            info = self.info_loss(tf.split(guesses, 2)[1], category, continuous)
+            d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing) + info
+            g_loss = self.g_loss_fn(fake_logits) + info
+            d_scaled = self._scaled(d_loss, self.d_optimizer)
+            g_scaled = self._scaled(g_loss, self.g_optimizer)
+        self._apply(d_tape, d_scaled, self.discriminator, self.d_optimizer)
+        self._apply(g_tape, g_scaled, self.generator, self.g_optimizer)
+        self.update_ema()
+        self.info_tracker.update_state(info)
+        return self._report(d_loss, g_loss, real_logits, fake_logits)
+
+    def latents(self, n, seed=0, category=None):
+        """Latents laid out as in training; ``category`` fixes the category of all ``n``."""
+        rng = np.random.default_rng(seed)
+        noise = rng.standard_normal((n, self.noise_dim))
+        drawn = rng.integers(0, self.categories, n)
+        if category is not None:
+            if not 0 <= int(category) < self.categories:
+                raise ValueError(f"category must be in 0..{self.categories - 1}, got {category}")
+            drawn = np.full(n, int(category))
+        continuous = rng.uniform(-1.0, 1.0, (n, self.continuous))
+        one_hot = np.eye(self.categories)[drawn]
+        return np.concatenate([noise, one_hot, continuous], axis=1).astype(np.float32)
 
 
 def _loss_scaled(optimizer):

@@ -123,6 +123,18 @@ def dcgan_discriminator(image_shape=(28, 28, 1), width=64, hidden=0, dropout=0.0
     return keras.Model(x, logit, name=name)
 
 
+def with_code_head(discriminator, categories, continuous=0, units=128, name="discriminator_q"):
+    """The discriminator with InfoGAN's Q head (Chen et al. 2016) as a second output.
+
+    The head reads the discriminator's last hidden layer and guesses the latent code of its input:
+    ``categories`` logits, then ``continuous`` values. It shares every other layer, so guessing
+    costs two small dense layers."""
+    features = discriminator.layers[-2].output
+    h = layers.LeakyReLU(0.2)(layers.Dense(units)(features))
+    guesses = layers.Dense(categories + continuous, dtype="float32", name="code")(h)
+    return keras.Model(discriminator.input, [discriminator.output, guesses], name=name)
+
+
 def _dropped(h, rate):
     return layers.Dropout(rate)(h) if rate else h
 

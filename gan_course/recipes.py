@@ -43,10 +43,11 @@ def adam(hp, prefix):
                                  beta_2=hp.get("beta_2", 0.999))
 
 
-def compiled_gan(generator, discriminator, settings, seed):
-    """A :class:`gan.GAN` of the two networks, compiled with the settings' Adam optimizers."""
+def compiled_gan(generator, discriminator, settings, seed, model_class=gan.GAN, **model_args):
+    """A :class:`gan.GAN` (or ``model_class``) of the two networks, compiled with the settings'
+    Adam optimizers."""
     hp = settings.hparams
-    model = gan.GAN(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed)
+    model = model_class(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed, **model_args)
     model.compile(d_optimizer=adam(hp, "d"), g_optimizer=adam(hp, "g"),
                   label_smoothing=hp.get("label_smoothing", 0.0),
                   steps_per_execution=settings.steps_per_execution,
@@ -76,15 +77,25 @@ def build_mlp_gan(settings, image_shape, seed):
 
 
 def build_dcgan(settings, image_shape, seed):
+    """The DCGAN; with ``hparams["codes"] = (categories, continuous)`` an InfoGAN of the same
+    networks, whose generator also takes the codes and whose discriminator reads them back."""
     hp = settings.hparams
-    generator = nets.dcgan_generator(hp["latent_dim"], image_shape, hp["g_width"],
-                                     hp.get("upsampling", "transpose"), hp.get("g_dense", 0))
+    categories, continuous = hp.get("codes") or (0, 0)
+    generator = nets.dcgan_generator(hp["latent_dim"] + categories + continuous, image_shape,
+                                     hp["g_width"], hp.get("upsampling", "transpose"),
+                                     hp.get("g_dense", 0))
     discriminator = nets.dcgan_discriminator(image_shape, hp["d_width"], hp.get("d_dense", 0),
                                              hp.get("d_dropout", 0.0))
-    return compiled_gan(generator, discriminator, settings, seed)
+    if not (categories or continuous):
+        return compiled_gan(generator, discriminator, settings, seed)
+    return compiled_gan(generator, nets.with_code_head(discriminator, categories, continuous),
+                        settings, seed, gan.InfoGAN, categories=categories, continuous=continuous,
+                        info_weight=hp.get("info_weight", 1.0))
 
 
 register(Recipe("mlp_gan", build_mlp_gan, ("mnist", "fashion_mnist"), evaluate_images,
                 image_bar(0.80, 0.04)))
 register(Recipe("dcgan", build_dcgan, ("mnist", "fashion_mnist"), evaluate_images,
+                image_bar(0.90, 0.05)))
+register(Recipe("infogan", build_dcgan, ("mnist", "fashion_mnist"), evaluate_images,
                 image_bar(0.90, 0.05)))

@@ -195,8 +195,7 @@ def _fit(run, verbose, extra_callbacks):
 def _sample_callbacks(run):
     if len(run.spec["image_shape"]) != 3:
         return []
-    latents = cbs.fixed_latents(run.model.latent_dim, 64)
-    return [cbs.SampleGrid(run.directory, latents)]
+    return [cbs.SampleGrid(run.directory, run.model.latents(64, seed=1234))]
 
 
 def _training_arrays(dataset):

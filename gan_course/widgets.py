@@ -44,6 +44,13 @@ def _latents(rng, n, latent_dim):
     return rng.standard_normal((n, latent_dim)).astype(np.float32)
 
 
+def _prior(sample, latent_dim):
+    """``draw(rng, n)``: latents from ``sample(n, seed=...)`` (e.g. ``model.latents``), else N(0, I)."""
+    if sample is None:
+        return lambda rng, n: _latents(rng, n, latent_dim)
+    return lambda rng, n: np.asarray(sample(n, seed=int(rng.integers(2**31))), np.float32)
+
+
 def _check_latent_dim(latent_dim):
     if int(latent_dim) != latent_dim or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
@@ -106,7 +113,7 @@ class InterpolationPlayer(_Panel):
 
 
 def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0,
-                      batch_size=250):
+                      batch_size=250, sample=None):
     """Latent directions that change the decoded images most, and the image variance each
     explains.
 
@@ -116,7 +123,8 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     image-PC score on the latents; the regression weights point along the latent direction
     that best moves that component. Directions are orthonormalised in order (unit length, so one
     unit of slider equals one standard deviation of the latent prior). Returns float32
-    (n_directions, latent_dim) and the explained-variance ratios (n_directions,).
+    (n_directions, latent_dim) and the explained-variance ratios (n_directions,). ``sample(n,
+    seed=...)`` draws the model's own latents where they are not N(0, I) (an InfoGAN's codes).
     """
     latent_dim = _check_latent_dim(latent_dim)
     if not 1 <= n_directions <= latent_dim:
@@ -125,7 +133,7 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     if n_samples < 2 * n_directions:
         raise ValueError(f"n_samples must be at least 2 * n_directions, got {n_samples}")
     rng = np.random.default_rng(seed)
-    z = _latents(rng, n_samples, latent_dim)
+    z = _prior(sample, latent_dim)(rng, n_samples)
     x = np.concatenate([viz.decode_batch(decode, z[i:i + batch_size]).reshape(
         len(z[i:i + batch_size]), -1) for i in range(0, n_samples, batch_size)])
     x = (x - x.mean(axis=0)).astype(np.float64)
@@ -150,16 +158,18 @@ class LatentExplorer(_Panel):
 
     The directions come from :func:`latent_directions` (PCA of decoded images, mapped back to
     the latent space by regression). Each slider adds ``value * direction`` to the base latent.
+    ``sample`` draws base latents from the model's own prior (pass ``model.latents``).
     """
 
     def __init__(self, decode, latent_dim, n_directions=4, seed=0, n_pca_samples=2000,
-                 slider_range=3.0):
+                 slider_range=3.0, sample=None):
         self.decode = decode
         self.latent_dim = _check_latent_dim(latent_dim)
         self.directions, self.explained = latent_directions(
-            decode, self.latent_dim, n_directions, n_pca_samples, seed)
+            decode, self.latent_dim, n_directions, n_pca_samples, seed, sample=sample)
         self._rng = np.random.default_rng([seed, 1])
-        self.base = _latents(self._rng, 1, self.latent_dim)[0]
+        self._draw = _prior(sample, self.latent_dim)
+        self.base = self._draw(self._rng, 1)[0]
         self._hold = False
 
         self.image = W.Image(format="png")
@@ -185,7 +195,7 @@ class LatentExplorer(_Panel):
 
     def new_base(self):
         """Draw a new base latent, keeping the slider positions."""
-        self.base = _latents(self._rng, 1, self.latent_dim)[0]
+        self.base = self._draw(self._rng, 1)[0]
         self.update()
 
     def reset(self):
@@ -321,13 +331,19 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
         decode = self.decode or getattr(self.model, "decode", None)
         if decode is not None:
             if self.fixed_z is None:
-                latent_dim = getattr(self.model, "latent_dim", None)
-                if latent_dim is None:
-                    raise ValueError("TrainingMonitor: pass latent= (fixed latents) or train a "
-                                     "model with a latent_dim attribute")
-                self.fixed_z = _latents(np.random.default_rng(self.seed), self.n_samples,
-                                        latent_dim)
+                self.fixed_z = self._fixed_latents()
             self._show(viz.decode_batch(decode, self.fixed_z))
+
+
+    def _fixed_latents(self):
+        """Latents from the model's own prior (``model.latents``), else N(0, I) of its size."""
+        if hasattr(self.model, "latents"):
+            return self.model.latents(self.n_samples, seed=self.seed)
+        latent_dim = getattr(self.model, "latent_dim", None)
+        if latent_dim is None:
+            raise ValueError("TrainingMonitor: pass latent= (fixed latents) or train a "
+                             "model with a latent_dim attribute")
+        return _latents(np.random.default_rng(self.seed), self.n_samples, latent_dim)
 
 
 def _in_notebook():

@@ -74,3 +74,65 @@ def test_ema_generator_tracks_the_generator():
 def test_unknown_model_lists_the_valid_ones():
     with pytest.raises(ValueError, match="Valid models: .*mlp_gan"):
         recipes.get("stylegan9")
+
+
+def small_infogan(seed=0, categories=3, continuous=2, lr=2e-4):
+    config.seed_everything(seed)
+    discriminator = nets.with_code_head(nets.mlp_discriminator((6, 6, 1), (16,)), categories,
+                                        continuous)
+    model = gan.InfoGAN(nets.mlp_generator(8 + categories + continuous, (6, 6, 1), (16,)),
+                        discriminator, categories, continuous, seed=seed)
+    model.compile(d_optimizer=keras.optimizers.Adam(lr, 0.5), g_optimizer=keras.optimizers.Adam(lr, 0.5))
+    return model
+
+
+def test_infogan_latents_hold_noise_a_one_hot_category_and_continuous_codes():
+    model = small_infogan()
+    z = model.latents(50, seed=1)
+    assert z.shape == (50, 13) and model.noise_dim == 8
+    one_hot = z[:, 8:11]
+    assert set(np.unique(one_hot)) == {0.0, 1.0} and (one_hot.sum(axis=1) == 1).all()
+    assert np.abs(z[:, 11:]).max() <= 1 and z[:, 11:].std() > 0.3
+    assert (model.latents(6, seed=2, category=2)[:, 10] == 1).all()
+    with pytest.raises(ValueError, match=r"category must be in 0\.\.2, got 3"):
+        model.latents(2, category=3)
+    drawn, category, continuous = (np.asarray(t) for t in model.sample_codes(16))
+    np.testing.assert_array_equal(drawn[:, 8:11].argmax(axis=1), category)
+    np.testing.assert_array_equal(drawn[:, 11:], continuous)
+
+
+def test_infogan_rejects_a_latent_with_no_room_for_noise():
+    with pytest.raises(ValueError, match="at least 2 categories and some noise"):
+        gan.InfoGAN(nets.mlp_generator(5, (6, 6, 1), (16,)),
+                    nets.with_code_head(nets.mlp_discriminator((6, 6, 1), (16,)), 3, 2), 3, 2)
+
+
+def test_infogan_info_loss_is_cross_entropy_plus_weighted_squared_error():
+    model = small_infogan()
+    guesses = np.array([[2.0, 0.0, -1.0, 0.5, -0.5], [0.0, 1.0, 0.0, 0.0, 1.0]], "f4")
+    category, continuous = np.array([0, 2]), np.array([[1.0, -0.5], [0.0, 0.0]], "f4")
+    logits = guesses[:, :3]
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    cross_entropy = -log_probs[[0, 1], category].mean()
+    squared_error = ((guesses[:, 3:] - continuous) ** 2).mean()
+    assert float(model.info_loss(guesses, category, continuous)) == pytest.approx(
+        cross_entropy + 0.5 * squared_error, rel=1e-5)
+
+
+def test_infogan_learns_to_read_back_its_code():
+    model = small_infogan(lr=2e-3)
+    history = model.fit(images(64), batch_size=16, epochs=20, verbose=0).history
+    assert set(history) == {"d_loss", "g_loss", "d_real", "d_fake", "info_loss"}
+    assert history["info_loss"][0] > 1.0  # about log(3) + 0.5 * 2/3 for blind guesses
+    assert history["info_loss"][-1] < 0.25 * history["info_loss"][0]
+
+
+def test_dcgan_recipe_with_codes_builds_an_infogan_of_the_same_networks():
+    quick = config.profile("quick")["dcgan"].as_dict()
+    plain = config.RunSettings(**{**quick, "hparams": {**quick["hparams"], "codes": None}})
+    coded = config.RunSettings(**{**quick, "hparams": {**quick["hparams"], "codes": (10, 2)}})
+    model = recipes.get("dcgan").build(coded, (28, 28, 1), 0)
+    assert isinstance(model, gan.InfoGAN) and model.latent_dim == plain.hparams["latent_dim"] + 12
+    assert (model.categories, model.continuous) == (10, 2)
+    assert [tuple(o.shape) for o in model.discriminator.outputs] == [(None, 1), (None, 12)]
+    assert type(recipes.get("dcgan").build(plain, (28, 28, 1), 0)) is gan.GAN

@@ -66,3 +66,13 @@ def test_dcgan_dropout_follows_every_hidden_layer_of_the_discriminator():
     assert kinds.count("Dropout") == 3 and kinds[-2] == "Dropout"
     assert "Dropout" not in [type(layer).__name__
                              for layer in nets.dcgan_discriminator((28, 28, 1), width=8).layers]
+
+
+def test_code_head_is_a_second_output_sharing_the_discriminator():
+    discriminator = nets.dcgan_discriminator((28, 28, 1), 8, hidden=16, dropout=0.3)
+    with_head = nets.with_code_head(discriminator, 10, 2)
+    logit, guesses = with_head(np.zeros((3, 28, 28, 1), "f4"))
+    assert logit.shape == (3, 1) and guesses.shape == (3, 12) and guesses.dtype == "float32"
+    shared = {id(w) for w in with_head.trainable_weights}
+    assert {id(w) for w in discriminator.trainable_weights} <= shared
+    assert len(shared) == len(discriminator.trainable_weights) + 4  # two dense layers

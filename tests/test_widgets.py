@@ -102,6 +102,25 @@ def test_latent_explorer_sliders_new_base_and_reset():
     assert e.image.value != base_png
 
 
+def test_latent_explorer_draws_from_the_models_own_prior():
+    # An InfoGAN-like prior: the last two coordinates are a one-hot code, never Gaussian noise.
+    def sample(n, seed=0):
+        rng = np.random.default_rng(seed)
+        return np.concatenate([rng.standard_normal((n, LATENT - 2)),
+                               np.eye(2)[rng.integers(0, 2, n)]], axis=1).astype("f4")
+
+    seen = []
+    def decode(z):
+        seen.append(np.asarray(z))
+        return fake_decode(z)
+
+    e = widgets.LatentExplorer(decode, LATENT, n_directions=2, n_pca_samples=100, sample=sample)
+    e.new_button.click()
+    for z in seen:  # with every slider at 0, each decoded latent is a draw from the prior
+        assert set(np.unique(z[:, -2:])) <= {0.0, 1.0} and (z[:, -2:].sum(axis=1) == 1).all()
+    assert sum(len(z) for z in seen) >= 100 + 2  # the PCA batch, the first and the new base
+
+
 def test_latent_explorer_validates():
     with pytest.raises(ValueError, match="n_directions"):
         widgets.LatentExplorer(fake_decode, LATENT, n_directions=LATENT + 1, n_pca_samples=50)
