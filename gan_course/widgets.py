@@ -334,7 +334,6 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
                 self.fixed_z = self._fixed_latents()
             self._show(viz.decode_batch(decode, self.fixed_z))
 
-
     def _fixed_latents(self):
         """Latents from the model's own prior (``model.latents``), else N(0, I) of its size."""
         if hasattr(self.model, "latents"):

@@ -193,6 +193,19 @@ def test_training_monitor_records_history_and_redraws():
     assert "step 7" in mon.status.value
 
 
+def test_training_monitor_draws_fixed_latents_from_the_models_prior():
+    class CodedModel(FakeModel):
+        def latents(self, n, seed=0):  # e.g. an InfoGAN: the last coordinate is a code
+            z = np.random.default_rng(seed).standard_normal((n, LATENT)).astype(np.float32)
+            z[:, -1] = 1.0
+            return z
+
+    mon = widgets.TrainingMonitor(every=1, n_samples=3, seed=5)
+    mon.set_model(CodedModel())
+    mon.on_train_batch_end(0, {"d_loss": 0.7, "g_loss": 1.2})
+    np.testing.assert_array_equal(mon.fixed_z, CodedModel().latents(3, seed=5))
+
+
 def test_training_monitor_with_explicit_decode_and_latents():
     z = np.random.default_rng(0).standard_normal((2, LATENT)).astype(np.float32)
     mon = widgets.TrainingMonitor(every=1, decode=fake_decode, latent=z, history_keys=("loss",))
