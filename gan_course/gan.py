@@ -24,6 +24,7 @@ class GAN(keras.Model):
     """
 
     conditional = False  # takes class labels when sampling (the conditional GAN will)
+    extra_state = ()  # variables besides the networks' that a checkpoint must keep
 
     def __init__(self, generator, discriminator, latent_dim=None, ema_decay=0.999, seed=0, **kwargs):
         super().__init__(**kwargs)
@@ -154,7 +155,7 @@ class InfoGAN(GAN):
     """
 
     def __init__(self, generator, discriminator, categories=10, continuous=0, info_weight=1.0,
-                 continuous_weight=0.5, **kwargs):
+                 continuous_weight=0.5, prior_rate=0.0, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
         self.categories, self.continuous = int(categories), int(continuous)
         self.noise_dim = self.latent_dim - self.categories - self.continuous
@@ -163,7 +164,25 @@ class InfoGAN(GAN):
                 f"InfoGAN needs at least 2 categories and some noise: the generator takes "
                 f"{self.latent_dim} inputs, {categories} categories and {continuous} continuous codes")
         self.info_weight, self.continuous_weight = float(info_weight), float(continuous_weight)
+        self.prior_rate = float(prior_rate)
+        self.category_prior = self.add_weight(
+            shape=(self.categories,), initializer=keras.initializers.Constant(1 / self.categories),
+            trainable=False, name="category_prior")
         self.info_tracker = keras.metrics.Mean(name="info_loss")
+
+    @property
+    def extra_state(self):
+        return [self.category_prior]
+
+    def category_probabilities(self):
+        """How often each category is drawn: uniform, or the learnt prior (``prior_rate`` > 0).
+
+        The learnt prior follows how the discriminator's head sorts *real* images into the
+        categories, so a kind of image that takes two categories gets half the share in each, and
+        the generator draws every kind as often as the data holds it. A floor of a quarter of the
+        uniform share keeps every category in training."""
+        p = tf.maximum(tf.convert_to_tensor(self.category_prior), 0.25 / self.categories)
+        return p / tf.reduce_sum(p)
 
     @property
     def metrics(self):
@@ -172,8 +191,9 @@ class InfoGAN(GAN):
     def sample_codes(self, batch_size):
         """This step's latents, and the category and continuous codes inside them."""
         noise = tf.random.stateless_normal((batch_size, self.noise_dim), seed=self._noise_seed(0))
-        category = tf.random.stateless_uniform((batch_size,), seed=self._noise_seed(1),
-                                               maxval=self.categories, dtype=tf.int32)
+        category = tf.cast(tf.random.stateless_categorical(
+            tf.math.log(self.category_probabilities())[None], batch_size,
+            seed=self._noise_seed(1))[0], tf.int32)
         continuous = tf.random.stateless_uniform((batch_size, self.continuous),
                                                  seed=self._noise_seed(2), minval=-1.0, maxval=1.0)
         z = tf.concat([noise, tf.one_hot(category, self.categories), continuous], axis=1)
@@ -201,7 +221,8 @@ class InfoGAN(GAN):
             logits, guesses = self.discriminator(
                 tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
             real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
-            info = self.info_loss(tf.split(guesses, 2)[1], category, continuous)
+            real_guesses, fake_guesses = tf.split(guesses, 2)
+            info = self.info_loss(fake_guesses, category, continuous)
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing) + info
             g_loss = self.g_loss_fn(fake_logits) + info
             d_scaled = self._scaled(d_loss, self.d_optimizer)
@@ -209,6 +230,11 @@ class InfoGAN(GAN):
         self._apply(d_tape, d_scaled, self.discriminator, self.d_optimizer)
         self._apply(g_tape, g_scaled, self.generator, self.g_optimizer)
         self.update_ema()
+        if self.prior_rate:
+            seen = tf.reduce_mean(tf.nn.softmax(
+                tf.cast(real_guesses[:, :self.categories], tf.float32)), axis=0)
+            self.category_prior.assign((1 - self.prior_rate) * self.category_prior
+                                       + self.prior_rate * seen)
         self.info_tracker.update_state(info)
         return self._report(d_loss, g_loss, real_logits, fake_logits)
 
@@ -216,7 +242,8 @@ class InfoGAN(GAN):
         """Latents laid out as in training; ``category`` fixes the category of all ``n``."""
         rng = np.random.default_rng(seed)
         noise = rng.standard_normal((n, self.noise_dim))
-        drawn = rng.integers(0, self.categories, n)
+        probabilities = np.asarray(self.category_probabilities(), np.float64)
+        drawn = rng.choice(self.categories, n, p=probabilities / probabilities.sum())
         if category is not None:
             if not 0 <= int(category) < self.categories:
                 raise ValueError(f"category must be in 0..{self.categories - 1}, got {category}")

@@ -90,7 +90,8 @@ def build_dcgan(settings, image_shape, seed):
         return compiled_gan(generator, discriminator, settings, seed)
     return compiled_gan(generator, nets.with_code_head(discriminator, categories, continuous),
                         settings, seed, gan.InfoGAN, categories=categories, continuous=continuous,
-                        info_weight=hp.get("info_weight", 1.0))
+                        info_weight=hp.get("info_weight", 1.0),
+                        prior_rate=hp.get("prior_rate", 0.0))
 
 
 register(Recipe("mlp_gan", build_mlp_gan, ("mnist", "fashion_mnist"), evaluate_images,

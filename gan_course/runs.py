@@ -137,11 +137,13 @@ def _build(out, spec):
         model = recipes.get(spec["model"]).build(settings, tuple(spec["image_shape"]), spec["seed"])
         model.d_optimizer.build(model.discriminator.trainable_variables)
         model.g_optimizer.build(model.generator.trainable_variables)
+        # Only models with extra state save it, so runs saved before it existed still restore.
+        extra = {"extra_state": [v.value for v in model.extra_state]} if model.extra_state else {}
         checkpoint = tf.train.Checkpoint(
             generator=model.generator, discriminator=model.discriminator,
             ema_generator=model.ema_generator, d_optimizer=model.d_optimizer,
             g_optimizer=model.g_optimizer, epoch=tf.Variable(0, dtype=tf.int64),
-            random_states=_random_states(model.generator, model.discriminator))
+            random_states=_random_states(model.generator, model.discriminator), **extra)
     manager = tf.train.CheckpointManager(checkpoint, out / "checkpoint", max_to_keep=2)
     return Run(out, spec, model, checkpoint, manager)
 

@@ -76,12 +76,12 @@ def test_unknown_model_lists_the_valid_ones():
         recipes.get("stylegan9")
 
 
-def small_infogan(seed=0, categories=3, continuous=2, lr=2e-4):
+def small_infogan(seed=0, categories=3, continuous=2, lr=2e-4, prior_rate=0.0):
     config.seed_everything(seed)
     discriminator = nets.with_code_head(nets.mlp_discriminator((6, 6, 1), (16,)), categories,
                                         continuous)
     model = gan.InfoGAN(nets.mlp_generator(8 + categories + continuous, (6, 6, 1), (16,)),
-                        discriminator, categories, continuous, seed=seed)
+                        discriminator, categories, continuous, seed=seed, prior_rate=prior_rate)
     model.compile(d_optimizer=keras.optimizers.Adam(lr, 0.5), g_optimizer=keras.optimizers.Adam(lr, 0.5))
     return model
 
@@ -136,3 +136,30 @@ def test_dcgan_recipe_with_codes_builds_an_infogan_of_the_same_networks():
     assert (model.categories, model.continuous) == (10, 2)
     assert [tuple(o.shape) for o in model.discriminator.outputs] == [(None, 1), (None, 12)]
     assert type(recipes.get("dcgan").build(plain, (28, 28, 1), 0)) is gan.GAN
+
+
+def test_infogan_draws_categories_from_its_prior_with_a_floor():
+    model = small_infogan()
+    np.testing.assert_allclose(model.category_probabilities(), [1 / 3] * 3, rtol=1e-6)
+    model.category_prior.assign([0.96, 0.04, 0.0])  # the floor lifts the last to 1/12
+    probabilities = np.asarray(model.category_probabilities())
+    np.testing.assert_allclose(probabilities, np.array([0.96, 1 / 12, 1 / 12]) / (0.96 + 2 / 12),
+                               rtol=1e-5)
+    drawn = model.latents(4000, seed=1)[:, 8:11].argmax(axis=1)
+    np.testing.assert_allclose(np.bincount(drawn, minlength=3) / 4000, probabilities, atol=0.02)
+    _, category, _ = model.sample_codes(4000)
+    np.testing.assert_allclose(np.bincount(np.asarray(category), minlength=3) / 4000,
+                               probabilities, atol=0.02)
+
+
+def test_infogan_prior_follows_how_its_head_sorts_real_images():
+    model = small_infogan(prior_rate=0.1)
+    model.fit(images(64), batch_size=16, epochs=2, verbose=0)
+    prior = model.category_prior.numpy()
+    assert prior.sum() == pytest.approx(1, abs=1e-5) and not np.allclose(prior, 1 / 3)
+    _, guesses = model.discriminator(images(64), training=False)
+    seen = keras.ops.softmax(guesses[:, :3]).numpy().mean(axis=0)
+    np.testing.assert_allclose(prior, seen, atol=0.1)  # a moving average of those guesses
+    fixed = small_infogan()  # prior_rate 0: the prior stays uniform
+    fixed.fit(images(64), batch_size=16, epochs=1, verbose=0)
+    np.testing.assert_allclose(fixed.category_prior.numpy(), 1 / 3, rtol=1e-6)
