@@ -70,8 +70,8 @@ def course_step(model, uint8_images, batch_size, steps, autotune=False):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # The classic loop trains a one-output discriminator, so InfoGAN's code head is left out.
-    parser.add_argument("--model", default="mlp_gan", choices=("mlp_gan", "dcgan"))
+    # The classic loop trains a one-output discriminator: the MLP GAN's, not the coded DCGAN's.
+    parser.add_argument("--model", default="mlp_gan", choices=("mlp_gan",))
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--classic-steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=None, help="default: the profile's")

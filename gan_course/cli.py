@@ -5,7 +5,7 @@ import sys
 
 # The trainable models, named here so that ``--help`` does not have to import TensorFlow;
 # tests/test_cli.py checks that this list matches ``recipes.REGISTRY``.
-MODELS = ("mlp_gan", "dcgan", "infogan")
+MODELS = ("mlp_gan", "dcgan")
 
 
 def _cmd_train(args):

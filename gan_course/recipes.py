@@ -98,5 +98,3 @@ register(Recipe("mlp_gan", build_mlp_gan, ("mnist", "fashion_mnist"), evaluate_i
                 image_bar(0.80, 0.04)))
 register(Recipe("dcgan", build_dcgan, ("mnist", "fashion_mnist"), evaluate_images,
                 image_bar(0.90, 0.05)))
-register(Recipe("infogan", build_dcgan, ("mnist", "fashion_mnist"), evaluate_images,
-                image_bar(0.90, 0.05)))

@@ -54,8 +54,8 @@ def test_resuming_under_another_profile_warns(quick_run):
     assert run.profile == "quick" and run.epoch == 3
 
 
-# The DCGAN's dropout has random state; the InfoGAN's code head lives in its discriminator.
-@pytest.mark.parametrize("model", ["mlp_gan", "dcgan", "infogan"])
+# The DCGAN has dropout's random state, a code head in its discriminator and a learnt prior.
+@pytest.mark.parametrize("model", ["mlp_gan", "dcgan"])
 def test_resuming_gives_the_same_weights_as_an_unbroken_run(tmp_path, model):
     unbroken = gc.train(model, profile="quick", seed=3, out_dir=tmp_path / "a", verbose=0)
     # Stop after the first epoch: train a copy whose config asks for one epoch, then resume to three.
@@ -120,11 +120,14 @@ def test_dcgan_trains_on_both_datasets(tmp_path, dataset):
     assert run.generate(2).shape == (2, 28, 28, 1)
 
 
-def test_infogan_run_keeps_its_code_head(tmp_path):
-    run = gc.train("infogan", profile="quick", out_dir=tmp_path / "info", verbose=0)
+def test_dcgan_run_keeps_its_code_head_and_learnt_prior(tmp_path):
+    run = gc.train("dcgan", profile="quick", out_dir=tmp_path / "info", verbose=0)
     assert isinstance(run.model, gc.gan.InfoGAN) and run.model.latent_dim == 100 + 10 + 2
     assert len(run.history["info_loss"]) == len(run.history["step"])
+    prior = run.model.category_prior.numpy()
+    assert not np.allclose(prior, 0.1) and prior.sum() == pytest.approx(1, abs=1e-5)
     loaded = gc.load_run(run.directory)
+    np.testing.assert_array_equal(loaded.model.category_prior.numpy(), prior)
     for a, b in zip(run.model.discriminator.weights, loaded.model.discriminator.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_allclose(loaded.generate(3, seed=4), run.generate(3, seed=4), atol=1e-6)
