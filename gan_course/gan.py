@@ -167,7 +167,7 @@ class InfoGAN(GAN):
         self.prior_rate = float(prior_rate)
         self.category_prior = self.add_weight(
             shape=(self.categories,), initializer=keras.initializers.Constant(1 / self.categories),
-            trainable=False, name="category_prior")
+            trainable=False, aggregation="mean", name="category_prior")  # replicas average it
         self.info_tracker = keras.metrics.Mean(name="info_loss")
 
     @property
