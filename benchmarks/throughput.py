@@ -70,8 +70,7 @@ def course_step(model, uint8_images, batch_size, steps, autotune=False):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # The classic loop trains a one-output discriminator: the MLP GAN's, not the coded DCGAN's.
-    parser.add_argument("--model", default="mlp_gan", choices=("mlp_gan",))
+    parser.add_argument("--model", default="mlp_gan")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--classic-steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=None, help="default: the profile's")
@@ -87,7 +86,11 @@ def main():
     shape = images.shape[1:]
     recipe = recipes.get(args.model)
     rows = []
-    model = recipe.build(settings, shape, 0)
+    # The classic loop trains a one-output discriminator, so it gets the networks without the
+    # DCGAN's InfoGAN code head.
+    uncoded = settings.__class__(**{**settings.as_dict(),
+                                    "hparams": {**settings.hparams, "codes": None}})
+    model = recipe.build(uncoded, shape, 0)
     classic = classic_loop(model.generator, model.discriminator, images, args.batch_size,
                            args.classic_steps)
     rows.append(("classic loop (predict + 3x train_on_batch)", classic))
