@@ -88,9 +88,7 @@ def main():
     rows = []
     # The classic loop trains a one-output discriminator, so it gets the networks without the
     # DCGAN's InfoGAN code head.
-    uncoded = settings.__class__(**{**settings.as_dict(),
-                                    "hparams": {**settings.hparams, "codes": None}})
-    model = recipe.build(uncoded, shape, 0)
+    model = recipe.build(settings.with_hparams(codes=None), shape, 0)
     classic = classic_loop(model.generator, model.discriminator, images, args.batch_size,
                            args.classic_steps)
     rows.append(("classic loop (predict + 3x train_on_batch)", classic))

@@ -128,9 +128,8 @@ def test_infogan_learns_to_read_back_its_code():
 
 
 def test_dcgan_recipe_with_codes_builds_an_infogan_of_the_same_networks():
-    quick = config.profile("quick")["dcgan"].as_dict()
-    plain = config.RunSettings(**{**quick, "hparams": {**quick["hparams"], "codes": None}})
-    coded = config.RunSettings(**{**quick, "hparams": {**quick["hparams"], "codes": (10, 2)}})
+    quick = config.profile("quick")["dcgan"]
+    plain, coded = quick.with_hparams(codes=None), quick.with_hparams(codes=(10, 2))
     model = recipes.get("dcgan").build(coded, (28, 28, 1), 0)
     assert isinstance(model, gan.InfoGAN) and model.latent_dim == plain.hparams["latent_dim"] + 12
     assert (model.categories, model.continuous) == (10, 2)
