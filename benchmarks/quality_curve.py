@@ -25,6 +25,7 @@ def main():
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--every", type=int, default=2000, help="steps between evaluations")
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0, help="the run's seed (gc.train's seed=)")
     parser.add_argument("--set", default="{}", help="JSON overrides of the profile's settings")
     parser.add_argument("--grid", default=None, help="PNG path: a sample grid after each chunk")
     args = parser.parse_args()
@@ -33,16 +34,17 @@ def main():
     overrides = json.loads(args.set)
     base["hparams"] = {**base["hparams"], **overrides.pop("hparams", {})}
     settings = config.RunSettings(**{**base, **overrides})
-    config.seed_everything(0)
+    config.seed_everything(args.seed)
     images, _ = data.load_uint8(args.dataset, "train")
-    model = recipes.get(args.model).build(settings, images.shape[1:], 0)
+    model = recipes.get(args.model).build(settings, images.shape[1:], args.seed)
     print(f"{args.model} {json.dumps(settings.as_dict())}\n{config.describe(args.profile)}")
     print(f"{'steps':>7} {'seconds':>8} {'steps/s':>8} {'confident':>10} {'min class':>10} {'FID':>8}")
     began, steps = time.perf_counter(), 0
     trained = 0.0
     while trained < args.minutes * 60:
         t0 = time.perf_counter()
-        stream = data.training_stream(images, settings.batch_size, seed=0, start_step=steps)
+        stream = data.training_stream(images, settings.batch_size, seed=args.seed,
+                                      start_step=steps)
         model.fit(stream, steps_per_epoch=args.every, epochs=1, verbose=0, shuffle=False)
         trained += time.perf_counter() - t0
         steps += args.every
