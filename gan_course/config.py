@@ -47,11 +47,11 @@ _SETTINGS = {
         # dense layer in the generator 82-84%, which longer training does not raise. InfoGAN's
         # code breaks that plateau (89-92% at 12k), but with uniformly drawn categories the digit
         # shares drift and the FID with them (4.1-7.8, three seeds). Drawing the categories as
-        # often as real images fall into them keeps the shares even (88-91% / 6.5% / 4.4-5.4).
+        # often as real images fall into them keeps the shares even (88-91% / 6.5-6.8% / 4.4-5.4).
         # 24 noise numbers instead of 100 leave the choice of digit to the category: 93-94% /
         # 6.9-8.1% / 4.0-4.4 over three seeds at 12k steps, and `gan-course train dcgan` gives
-        # 93% / 7.6% / 4.5 in 7.5 min; 9k steps give 90-93%. No XLA: slower for these
-        # convolutions on a CPU.
+        # 93% / 7.6% / 4.5 in 7.5 min (--seed 1: 91.5% / 7.7% / 4.9); 9k steps give 89.5-93%.
+        # No XLA: slower for these convolutions on a CPU.
         "classroom": dict(batch_size=64, steps=12000, steps_per_epoch=500, eval_samples=2000,
                           steps_per_execution=25, jit_compile=False,
                           hparams=dict(_CODED_DCGAN, latent_dim=24, g_width=32, d_width=32,
