@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gan_course import lessons
-from gan_course.checking import FAILED, NOT_ATTEMPTED, PASSED, parse_line
+from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, parse_line
 
 NO_VERDICT = "no verdict"  # the check never printed a line: cell deleted or not reached
 

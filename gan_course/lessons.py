@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from gan_course.checking import parse_line
+from gan_course.checks.core import parse_line
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"

@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from gan_course import checking, grading, lessons
+from gan_course import grading, lessons
+from gan_course.checks import core as checking
 from tests.conftest import needs_mnist
 
 NAME = "01_gan_loss_math.ipynb"

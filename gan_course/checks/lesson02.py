@@ -1,0 +1,377 @@
+"""Checks for lesson 02, an MLP GAN on MNIST: exercises 2.1 to 2.4."""
+
+import numpy as np
+
+from gan_course import data, losses
+from gan_course.checks.core import SEEDS, Mismatch, article, call, exercise, expect, seeded
+from gan_course.checks.networks import LEAKY as _LEAKY
+from gan_course.checks.networks import Float32Policy as _Float32Policy
+from gan_course.checks.networks import as_model as _as_model
+from gan_course.checks.networks import run_model as _run_model
+
+IMAGE_SHAPE = (28, 28, 1)
+_RANGE_HINT = ("the generator's tanh outputs [-1, 1], so the data must live in [-1, 1] too: "
+               "0 -> -1, 255 -> 1, i.e. images.astype(np.float32) / 127.5 - 1.")
+
+
+@exercise("2.1", hint="convert to float32 first, then map 0 -> -1 and 255 -> 1: "
+                      "images.astype(np.float32) / 127.5 - 1.")
+def ex_2_1(scale_images):
+    edges = np.array([0, 1, 127, 128, 254, 255], np.uint8).reshape(1, 2, 3, 1)
+    cases = [edges] + [seeded(seed).integers(0, 256, size=(2 + seed, *IMAGE_SHAPE), dtype=np.uint8)
+                       for seed in SEEDS]
+    for images in cases:
+        got = call(scale_images, images)
+        x = images.astype(np.float64)
+        wrapped = (images - np.uint8(128)).astype(np.float64)  # uint8 arithmetic wraps around
+        expect(got, data.to_unit_range(images), what="scale_images(images)",
+               inputs={"pixel": images}, rtol=1e-6, atol=1e-6, mistakes=[
+                   (x / 255.0, "that scales to [0, 1]; " + _RANGE_HINT),
+                   (x / 127.5, "that scales to [0, 2]: subtract 1 after dividing by 127.5."),
+                   (x - 127.5, "divide by 127.5 as well, so the values end in [-1, 1]."),
+                   (x / 128.0 - 1.0, "divide by 127.5, not 128, so that 255 maps exactly to 1."),
+                   (wrapped / 128.0, ("uint8 arithmetic wraps around (0 - 128 gives 128, not "
+                                     "-128): convert to float32 before any arithmetic.")),
+                   (wrapped / 127.5 - 1.0, ("uint8 arithmetic wraps around: convert to float32 "
+                                           "before any arithmetic.")),
+               ])
+        dtype = np.asarray(got).dtype
+        if dtype != np.float32:
+            raise Mismatch(
+                f"scale_images(images) returned the right values as {dtype}; expected float32.",
+                "Keras computes in float32: start with images.astype(np.float32) (NumPy turns "
+                "uint8 / 127.5 into float64, twice the memory, converted again on every batch).")
+    return ("scale_images maps uint8 pixels to float32 in [-1, 1] (0 -> -1, 255 -> 1) on "
+            f"{len(cases)} batches, keeping their shape.")
+
+
+
+def _dense_chain(model):
+    kernels = [w for w in model.get_weights() if w.ndim == 2]
+    if not kernels:
+        return "no Dense layers"
+    return " → ".join(str(n) for n in [kernels[0].shape[0]] + [k.shape[1] for k in kernels])
+
+
+def _same_weight_shapes(model, reference, made_by, hint):
+    got = [tuple(w.shape) for w in model.get_weights()]
+    want = [tuple(w.shape) for w in reference.get_weights()]
+    if got == want:
+        return
+    got_chain, want_chain = _dense_chain(model), _dense_chain(reference)
+    if got_chain != want_chain:
+        problem = f"the Dense layers of {made_by} map {got_chain}; expected {want_chain}."
+    else:
+        problem = (f"{made_by} has {len(got)} weight arrays, expected {len(want)} (a kernel and a "
+                   "bias per Dense layer, nothing else).")
+    raise Mismatch(problem, hint)
+
+
+def _mlp_forward(weights, x, slope, hidden_act=None, out_act=None):
+    """NumPy forward pass of Dense/activation stacks, for the outputs of typical mistakes."""
+    h = np.asarray(x, np.float64).reshape(len(x), -1)
+    pairs = list(zip(weights[::2], weights[1::2]))
+    for kernel, bias in pairs[:-1]:
+        h = h @ kernel + bias
+        h = hidden_act(h) if hidden_act else np.where(h > 0, h, slope * h)
+    h = h @ pairs[-1][0] + pairs[-1][1]
+    return out_act(h) if out_act else h
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-np.asarray(a, np.float64)))
+
+
+def _relu(a):
+    return np.maximum(a, 0.0)
+
+
+_GENERATOR_LAYERS = ("keras.Input((latent_dim,)), then for each size in hidden a Dense(size) and "
+                     "a LeakyReLU(0.2), then Dense(28 * 28 * 1), tanh and Reshape((28, 28, 1)).")
+
+
+@exercise("2.2", hint=_GENERATOR_LAYERS)
+def ex_2_2(make_generator):
+    from gan_course import nets
+
+    cases = [(8, (16, 32)), (5, (24,))]
+    for seed, (latent_dim, hidden) in enumerate(cases):
+        made_by = f"make_generator({latent_dim}, {hidden})"
+        with _Float32Policy():
+            model = _as_model(call(make_generator, latent_dim, hidden), made_by)
+            reference = nets.mlp_generator(latent_dim, IMAGE_SHAPE, hidden)
+        if tuple(model.input_shape) != (None, latent_dim):
+            raise Mismatch(f"{made_by} takes inputs of shape {tuple(model.input_shape)}; "
+                           f"expected (None, {latent_dim}).",
+                           "start with keras.Input((latent_dim,)): one latent vector per image.")
+        z = seeded(seed).standard_normal((6, latent_dim)).astype(np.float32)
+        out = _run_model(model, z, made_by)
+        if out.shape == (6, int(np.prod(IMAGE_SHAPE))):
+            raise Mismatch(f"{made_by} makes flat vectors of shape {out.shape}; expected images "
+                           f"of shape (6, 28, 28, 1).",
+                           "end with layers.Reshape((28, 28, 1)): the discriminator and every "
+                           "picture expect 28 x 28 images with a channel axis.")
+        if out.shape == (6, 28, 28):
+            raise Mismatch(f"{made_by} makes images of shape {out.shape}; expected (6, 28, 28, 1).",
+                           "keep a channel axis: Reshape((28, 28, 1)).")
+        if out.shape != (6, *IMAGE_SHAPE):
+            raise Mismatch(f"{made_by} makes outputs of shape {out.shape}; expected (6, 28, 28, 1).",
+                           _GENERATOR_LAYERS)
+        _same_weight_shapes(model, reference, made_by, _GENERATOR_LAYERS)
+        weights = model.get_weights()
+        reference.set_weights(weights)
+        expected = np.asarray(reference(z, training=False), np.float64)
+        shape = expected.shape
+        mistakes = [
+            (_mlp_forward(weights, z, _LEAKY, out_act=_sigmoid).reshape(shape),
+             ("the last activation is a sigmoid, which gives [0, 1]; the data is in [-1, 1], so "
+             "the generator must end in tanh.")),
+            (_mlp_forward(weights, z, _LEAKY).reshape(shape),
+             "the last Dense layer has no activation, so pixels are unbounded: add a tanh."),
+            (_mlp_forward(weights, z, 0.3, out_act=np.tanh).reshape(shape),
+             ("Keras' LeakyReLU() has slope 0.3 by default; the course (like DCGAN) uses "
+             "LeakyReLU(0.2).")),
+            (_mlp_forward(weights, z, 0.0, hidden_act=_relu, out_act=np.tanh).reshape(shape),
+             ("the hidden layers use ReLU; use LeakyReLU(0.2), which keeps a small gradient for "
+             "negative inputs.")),
+        ]
+        if out.min() >= 0.0:
+            hint = "every pixel is >= 0: the generator must end in tanh, whose range is [-1, 1]."
+        elif out.min() < -1 - 1e-6 or out.max() > 1 + 1e-6:
+            hint = "pixels outside [-1, 1]: the generator must end in tanh."
+        else:
+            hint = _GENERATOR_LAYERS
+        expect(out, expected, what=f"the generator built by {made_by}", mistakes=mistakes,
+               hint=hint, rtol=1e-4, atol=1e-5)
+    return ("make_generator builds Dense + LeakyReLU(0.2) layers of the sizes asked for, ending "
+            "in tanh and a reshape to (28, 28, 1), for latent sizes 8 and 5.")
+
+
+_DISCRIMINATOR_LAYERS = ("keras.Input((28, 28, 1)), Flatten, then for each size in hidden a "
+                         "Dense(size) and a LeakyReLU(0.2), then Dense(1) with no activation.")
+
+
+@exercise("2.3", hint=_DISCRIMINATOR_LAYERS)
+def ex_2_3(make_discriminator):
+    from gan_course import nets
+
+    cases = [(32, 16), (20,)]
+    for seed, hidden in enumerate(cases):
+        made_by = f"make_discriminator({hidden})"
+        with _Float32Policy():
+            model = _as_model(call(make_discriminator, hidden), made_by)
+            reference = nets.mlp_discriminator(IMAGE_SHAPE, hidden)
+        if tuple(model.input_shape) != (None, *IMAGE_SHAPE):
+            flat = tuple(model.input_shape) == (None, int(np.prod(IMAGE_SHAPE)))
+            raise Mismatch(
+                f"{made_by} takes inputs of shape {tuple(model.input_shape)}; expected "
+                f"(None, 28, 28, 1).",
+                "take images as they are, keras.Input((28, 28, 1)), and flatten inside the "
+                "model with layers.Flatten()." if flat else _DISCRIMINATOR_LAYERS)
+        images = seeded(seed).uniform(-1.0, 1.0, size=(6, *IMAGE_SHAPE)).astype(np.float32)
+        out = _run_model(model, images, made_by)
+        if out.shape != (6, 1):
+            raise Mismatch(f"{made_by} outputs shape {out.shape} for 6 images; expected (6, 1).",
+                           "end with Dense(1): one logit per image.")
+        _same_weight_shapes(model, reference, made_by, _DISCRIMINATOR_LAYERS)
+        weights = model.get_weights()
+        reference.set_weights(weights)
+        expected = np.asarray(reference(images, training=False), np.float64)
+        no_sigmoid = ("no sigmoid at the end: the course's losses take logits and apply the "
+                      "sigmoid themselves, stably (lesson 01, section 5).")
+        mistakes = [
+            (_mlp_forward(weights, images, _LEAKY, out_act=_sigmoid), no_sigmoid),
+            (_mlp_forward(weights, images, 0.3), ("Keras' LeakyReLU() has slope 0.3 by default; "
+                                                 "the course uses LeakyReLU(0.2).")),
+            (_mlp_forward(weights, images, 0.0, hidden_act=_relu),
+             "the hidden layers use ReLU; use LeakyReLU(0.2)."),
+        ]
+        hint = no_sigmoid if ((out > 0) & (out < 1)).all() else _DISCRIMINATOR_LAYERS
+        expect(out, expected, what=f"the discriminator built by {made_by}", mistakes=mistakes,
+               hint=hint, rtol=1e-4, atol=1e-5)
+    return ("make_discriminator flattens 28 x 28 x 1 images, applies Dense + LeakyReLU(0.2) "
+            "layers of the sizes asked for and returns one raw logit per image.")
+
+
+_STEP_IMAGE, _STEP_LATENT, _G_LR, _D_LR = (4, 4, 1), 4, 0.05, 0.1
+_TRAINING_HINT = ("call {net} with training=True inside the step: layers such as Dropout and "
+                  "BatchNormalization act differently while training, and the check's networks "
+                  "hold such a layer.")
+_STEP_MISTAKES = [
+    ({"g_loss_fn": losses.generator_loss_saturating},
+     ("the generator minimised the saturating loss log(1 - D(G(z))); use the non-saturating "
+     "gc.losses.generator_loss(fake_logits), which is -log D(G(z)).")),
+    ({"g_follows": "d"}, ("the generator was updated with the gradient of d_loss: take "
+                          "g_tape.gradient(g_loss, generator.trainable_variables).")),
+    ({"d_follows": "g"}, ("the discriminator was updated with the gradient of g_loss: take "
+                          "d_tape.gradient(d_loss, discriminator.trainable_variables).")),
+    ({"g_follows": "d", "d_follows": "g"},
+     ("the gradients are swapped: the generator follows the gradient of g_loss, the "
+     "discriminator that of d_loss.")),
+    ({"g_training": False}, _TRAINING_HINT.format(net="the generator")),
+    ({"d_training": False}, _TRAINING_HINT.format(net="the discriminator (on real and fake "
+                                                       "images)")),
+    ({"g_training": False, "d_training": False}, _TRAINING_HINT.format(net="both networks")),
+    ({"swap_optimizers": True}, ("the optimizers are swapped: g_optimizer updates the generator, "
+                                 "d_optimizer the discriminator.")),
+    ({"g_follows": None}, ("the generator did not change. Make the fakes inside the tapes with "
+                           "generator(z, training=True) (not generator.predict or .numpy(), "
+                           "which cut the gradient) and apply its gradients with g_optimizer.")),
+    ({"d_follows": None}, ("the discriminator did not change: apply its gradients with "
+                           "d_optimizer.apply_gradients(zip(d_grads, "
+                           "discriminator.trainable_variables)).")),
+    ({"g_follows": None, "d_follows": None},
+     ("neither network changed: apply each network's gradients with its own optimizer, e.g. "
+      "g_optimizer.apply_gradients(zip(g_grads, generator.trainable_variables)).")),
+]
+_STEP_HINT = ("follow the recipe: fake = generator(z, training=True); score real and fake with "
+              "discriminator(..., training=True); d_loss = gc.losses.discriminator_loss(real_logits, "
+              "fake_logits), g_loss = gc.losses.generator_loss(fake_logits); each tape's gradient "
+              "of its own network's loss goes to that network's optimizer.")
+
+_TRAINING_SCALE = []
+
+
+def _training_scale():
+    """A layer that halves its input when ``training=True``: a deterministic stand-in for
+    Dropout or BatchNormalization, so a check can see whether a step passes ``training``."""
+    if not _TRAINING_SCALE:
+        import keras
+
+        class TrainingScale(keras.layers.Layer):
+            def call(self, x, training=False):
+                return x * 0.5 if training else x
+
+        _TRAINING_SCALE.append(TrainingScale)
+    return _TRAINING_SCALE[0]()
+
+
+def _step_networks(seed):
+    """A tiny seeded generator and discriminator whose behaviour depends on ``training``."""
+    import keras
+    from keras import layers
+
+    with _Float32Policy():
+        z = keras.Input((_STEP_LATENT,))
+        h = _training_scale()(layers.LeakyReLU(_LEAKY)(layers.Dense(8)(z)))
+        x = layers.Reshape(_STEP_IMAGE)(layers.Activation("tanh")(layers.Dense(16)(h)))
+        generator = keras.Model(z, x, name="check_generator")
+        image = keras.Input(_STEP_IMAGE)
+        h = layers.LeakyReLU(_LEAKY)(layers.Dense(8)(layers.Flatten()(image)))
+        logit = layers.Dense(1)(_training_scale()(h))
+        discriminator = keras.Model(image, logit, name="check_discriminator")
+    rng = seeded(100 + seed)
+    for net in (generator, discriminator):
+        net.set_weights([rng.normal(0.0, 0.6, w.shape).astype(np.float32)
+                         for w in net.get_weights()])
+    # A discriminator that already rejects fakes (D(G(z)) around 0.1), as early in training:
+    # there the saturating and non-saturating losses give very different gradients.
+    weights = discriminator.get_weights()
+    weights[-1][:] = -2.0
+    discriminator.set_weights(weights)
+    return generator, discriminator
+
+
+def _flat(variables):
+    return np.concatenate([np.asarray(v, np.float64).ravel() for v in variables])
+
+
+def _reference_step(real, z, generator, discriminator, g_loss_fn=losses.generator_loss,
+                    g_training=True, d_training=True, g_follows="g", d_follows="d",
+                    swap_optimizers=False):
+    """One SGD step of the GAN recipe (or of a typical mistake), without changing the networks:
+    the weights each network would have afterwards, and the two losses."""
+    import tensorflow as tf
+
+    with tf.GradientTape(persistent=True) as tape:
+        fake = generator(z, training=g_training)
+        real_logits = discriminator(real, training=d_training)
+        fake_logits = discriminator(fake, training=d_training)
+        loss = {"d": losses.discriminator_loss(real_logits, fake_logits),
+                "g": g_loss_fn(fake_logits)}
+    g_lr, d_lr = (_D_LR, _G_LR) if swap_optimizers else (_G_LR, _D_LR)
+
+    def updated(network, follows, lr):
+        variables = network.trainable_variables
+        if follows is None:
+            return _flat(variables)
+        grads = tape.gradient(loss[follows], variables)
+        return _flat([v.numpy() - lr * g.numpy() for v, g in zip(variables, grads)])
+
+    return (updated(generator, g_follows, g_lr), updated(discriminator, d_follows, d_lr),
+            float(loss["d"]), float(loss["g"]))
+
+
+def _step_close(a, b):
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+_STEP_ERRORS = {
+    "Unknown variable": "each optimizer updates its own network: g_optimizer.apply_gradients("
+                        "zip(g_grads, generator.trainable_variables)), and d_optimizer likewise.",
+    "No gradients provided": "a gradient came back as None: make the fakes inside the tapes with "
+                             "generator(z, training=True) (not generator.predict or .numpy(), "
+                             "which cut the gradient), and take each loss's gradient with "
+                             "respect to its own network.",
+}
+
+
+def _call_step(train_step, *args):
+    """``call`` with a short message: the step's arguments are networks, not numbers to show."""
+    try:
+        return call(train_step, *args)
+    except Mismatch as err:
+        error = err.problem.partition(") raised ")[2] or err.problem
+        error = error.split(", value=")[0] + ">" if ", value=" in error else error  # no weights
+        hint = next((h for key, h in _STEP_ERRORS.items() if key in error), "")
+        raise Mismatch("train_step(real_images, z, generator, discriminator, g_optimizer, "
+                       f"d_optimizer) raised {error}", hint) from None
+
+
+@exercise("2.4", hint=_STEP_HINT)
+def ex_2_4(train_step):
+    import keras
+    import tensorflow as tf
+
+    for seed, batch in enumerate((6, 5)):
+        rng = seeded(seed)
+        real = tf.constant(rng.uniform(-1.0, 1.0, size=(batch, *_STEP_IMAGE)), tf.float32)
+        z = tf.constant(rng.standard_normal((batch, _STEP_LATENT)), tf.float32)
+        generator, discriminator = _step_networks(seed)
+        reference = _reference_step(real, z, generator, discriminator)
+        variants = [(_reference_step(real, z, generator, discriminator, **kw), why)
+                    for kw, why in _STEP_MISTAKES]
+        g_optimizer, d_optimizer = keras.optimizers.SGD(_G_LR), keras.optimizers.SGD(_D_LR)
+        g_optimizer.build(generator.trainable_variables)
+        d_optimizer.build(discriminator.trainable_variables)
+        returned = _call_step(train_step, real, z, generator, discriminator, g_optimizer,
+                              d_optimizer)
+
+        got = (_flat(generator.trainable_variables), _flat(discriminator.trainable_variables))
+        wrong = [name for name, mine, ref in zip(("generator", "discriminator"), got, reference)
+                 if not _step_close(mine, ref)]
+        if wrong:
+            gaps = ", ".join(f"the {name}'s by up to "
+                             f"{np.abs(got[i] - reference[i]).max():.3g}"
+                             for i, name in enumerate(("generator", "discriminator"))
+                             if name in wrong)
+            problem = (f"after one train_step on a batch of {batch}, the weights differ from "
+                       f"those of the reference step: {gaps}.")
+            for variant, why in variants:
+                if _step_close(got[0], variant[0]) and _step_close(got[1], variant[1]):
+                    raise Mismatch(problem, why)
+            raise Mismatch(problem)
+
+        if returned is None:
+            raise Mismatch("train_step returned None.", "end the step with `return d_loss, g_loss`.")
+        if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+            raise Mismatch(f"train_step returned {article(type(returned).__name__)}; expected the "
+                           "pair (d_loss, g_loss).", "end the step with `return d_loss, g_loss`.")
+        d_ref, g_ref = reference[2], reference[3]
+        swapped = "the losses come back swapped: return d_loss, g_loss, in that order."
+        expect(returned[0], d_ref, what="train_step(...)[0] (d_loss)", rtol=1e-4, atol=1e-5,
+               mistakes=[(g_ref, swapped)])
+        expect(returned[1], g_ref, what="train_step(...)[1] (g_loss)", rtol=1e-4, atol=1e-5,
+               mistakes=[(d_ref, swapped)])
+    return ("train_step matches the reference step on 2 seeded batches: the same d_loss and "
+            "g_loss, and the same weights in both networks after one update.")
