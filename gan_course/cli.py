@@ -4,7 +4,7 @@ import argparse
 import sys
 
 # The trainable models, named here so that ``--help`` does not have to import TensorFlow;
-# tests/test_cli.py checks that this list matches ``recipes.REGISTRY``.
+# tests/test_cli.py checks that this list matches ``gan_course.models.names()``.
 MODELS = ("mlp_gan", "dcgan")
 
 

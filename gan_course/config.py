@@ -14,64 +14,6 @@ import platform
 PROFILES = ("quick", "classroom", "full")
 ENV_VAR = "GAN_COURSE_PROFILE"
 
-# Every workload the course trains, sized per profile. ``steps`` is the total number of
-# optimisation steps, ``steps_per_epoch`` how often a checkpoint, a sample grid and a GIF frame
-# are written. Model-specific hyperparameters live in ``hparams``.
-_MLP = dict(latent_dim=64, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, ema_decay=0.999, label_smoothing=0.1)
-_DCGAN = dict(latent_dim=100, g_lr=2e-4, d_lr=2e-4, beta_1=0.5, ema_decay=0.999, label_smoothing=0.0)
-# The course's DCGAN carries InfoGAN's code (gan.InfoGAN): 10 categories, 2 continuous codes, and
-# categories drawn as often as the discriminator's head sorts real images into them.
-_CODED_DCGAN = dict(_DCGAN, codes=(10, 2), prior_rate=0.01)
-_SETTINGS = {
-    "mlp_gan": {
-        "quick": dict(batch_size=64, steps=60, steps_per_epoch=20, steps_per_execution=10,
-                      eval_samples=200,
-                      hparams=dict(_MLP, hidden=(64, 128), d_hidden=(128, 64), ema_decay=0.9)),
-        # Measured (benchmarks/quality_curve.py, 2 cores): batch 64 with batch norm in the
-        # generator and Adam at 4e-4 passes the bar after 16k steps (170 s); 20k leave a margin.
-        "classroom": dict(batch_size=64, steps=20000, steps_per_epoch=1000, eval_samples=2000,
-                          hparams=dict(_MLP, hidden=(256, 512, 1024), d_hidden=(512, 256),
-                                       batch_norm=True, g_lr=4e-4, d_lr=4e-4)),
-        "full": dict(batch_size=128, steps=40000, steps_per_epoch=2000, eval_samples=10000,
-                     hparams=dict(_MLP, hidden=(256, 512, 1024), d_hidden=(1024, 512, 256),
-                                  batch_norm=True)),
-    },
-    "dcgan": {
-        "quick": dict(batch_size=32, steps=30, steps_per_epoch=10, steps_per_execution=10,
-                      eval_samples=200,
-                      hparams=dict(_CODED_DCGAN, latent_dim=24, g_width=8, d_width=8,
-                                   g_dense=(16, 16), d_dense=16, d_dropout=0.3, ema_decay=0.9)),
-        # Measured on 2 cores (2,000 samples; confident / rarest digit / FID): the paper's layout at
-        # width 32 stalls near 65% confident samples. One hidden dense layer of 256 units in each
-        # network and dropout 0.3 in the discriminator give 80% / 7% / 4.1 at 7.5k steps; a second
-        # dense layer in the generator 82-84%, which longer training does not raise. InfoGAN's
-        # code breaks that plateau (89-92% at 12k), but with uniformly drawn categories the digit
-        # shares drift and the FID with them (4.1-7.8, three seeds). Drawing the categories as
-        # often as real images fall into them keeps the shares even (88-91% / 6.5-6.8% / 4.4-5.4).
-        # 24 noise numbers instead of 100 leave the choice of digit to the category: 93-94% /
-        # 6.9-8.1% / 4.0-4.4 over three seeds at 12k steps, and `gan-course train dcgan` gives
-        # 93% / 7.6% / 4.5 in 7.5 min (--seed 1: 91.5% / 7.7% / 4.9); 9k steps give 89.5-93%.
-        # No XLA: slower for these convolutions on a CPU.
-        "classroom": dict(batch_size=64, steps=12000, steps_per_epoch=500, eval_samples=2000,
-                          steps_per_execution=25, jit_compile=False,
-                          hparams=dict(_CODED_DCGAN, latent_dim=24, g_width=32, d_width=32,
-                                       g_dense=(256, 256), d_dense=256, d_dropout=0.3,
-                                       g_lr=4e-4, d_lr=4e-4, label_smoothing=0.1)),
-        "full": dict(batch_size=128, steps=20000, steps_per_epoch=1000, eval_samples=10000,
-                     hparams=dict(_CODED_DCGAN, g_width=64, d_width=64)),
-    },
-    # Lesson 03's checkerboard lab: two small DCGANs, transposed convolutions vs resize + conv.
-    "checkerboard_lab": {
-        "quick": dict(batch_size=32, steps=20, steps_per_epoch=20, steps_per_execution=10,
-                      eval_samples=100, hparams=dict(_DCGAN, g_width=8, d_width=8, ema_decay=0.9)),
-        "classroom": dict(batch_size=64, steps=800, steps_per_epoch=800, eval_samples=500,
-                          steps_per_execution=25, jit_compile=False,
-                          hparams=dict(_DCGAN, g_width=16, d_width=16)),
-        "full": dict(batch_size=128, steps=3000, steps_per_epoch=3000, eval_samples=2000,
-                     hparams=dict(_DCGAN, g_width=64, d_width=64)),
-    },
-}
-
 
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
@@ -104,14 +46,10 @@ class Profile:
     name: str
 
     def __getitem__(self, workload):
-        try:
-            table = _SETTINGS[workload]
-        except KeyError:
-            raise KeyError(
-                f"No settings for {workload!r}; known workloads: {', '.join(sorted(_SETTINGS))}"
-            ) from None
-        entry = dict(table[self.name])
-        return RunSettings(**entry)
+        # Each model module holds its own settings per profile (gan_course.models).
+        from gan_course.models import registry
+
+        return RunSettings(**registry.settings_table(workload)[self.name])
 
     def __str__(self):
         return self.name
@@ -142,7 +80,7 @@ def seed_everything(seed=0):
 
     TensorFlow's global op determinism is left off: Keras turns XLA off under it, and XLA doubles
     the speed of the course's train steps on a CPU. The course's runs are repeatable without it
-    (stateless noise and shuffling, see ``gan.GAN.sample_latent`` and ``data.training_stream``).
+    (stateless noise and shuffling, see ``models.base.GAN.sample_latent`` and ``data.training_stream``).
     """
     import keras
 

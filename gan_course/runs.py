@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_course import callbacks as cbs
-from gan_course import config, data, recipes
+from gan_course import config, data, models
 
 
 class CheckpointError(RuntimeError):
@@ -60,7 +60,7 @@ class Run:
 
     def evaluate(self, n=None):
         """Quality numbers of fresh samples, as written to metrics.json."""
-        recipe = recipes.get(self.name)
+        recipe = models.get(self.name)
         n = n or self.spec["settings"]["eval_samples"]
         quality = recipe.evaluate(self.model, self.dataset, n)
         return quality, recipe.bar(quality)
@@ -87,7 +87,7 @@ def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False,
     stopped (a finished run is simply loaded); without it an existing run is never overwritten
     unless ``overwrite=True``.
     """
-    recipe = recipes.get(model)
+    recipe = models.get(model)
     dataset = dataset or recipe.default_dataset
     if dataset not in recipe.datasets:
         raise ValueError(f"{model} trains on {', '.join(recipe.datasets)}, not {dataset!r}")
@@ -134,7 +134,7 @@ def _build(out, spec):
     config.seed_everything(spec["seed"])
     strategy = config.setup_device(spec["profile"])
     with strategy.scope():
-        model = recipes.get(spec["model"]).build(settings, tuple(spec["image_shape"]), spec["seed"])
+        model = models.get(spec["model"]).build(settings, tuple(spec["image_shape"]), spec["seed"])
         model.d_optimizer.build(model.discriminator.trainable_variables)
         model.g_optimizer.build(model.generator.trainable_variables)
         # Only models with extra state save it, so runs saved before it existed still restore.

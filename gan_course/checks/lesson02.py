@@ -92,14 +92,14 @@ _GENERATOR_LAYERS = ("keras.Input((latent_dim,)), then for each size in hidden a
 
 @exercise("2.2", hint=_GENERATOR_LAYERS)
 def ex_2_2(make_generator):
-    from gan_course import nets
+    from gan_course.models import mlp_gan
 
     cases = [(8, (16, 32)), (5, (24,))]
     for seed, (latent_dim, hidden) in enumerate(cases):
         made_by = f"make_generator({latent_dim}, {hidden})"
         with _Float32Policy():
             model = _as_model(call(make_generator, latent_dim, hidden), made_by)
-            reference = nets.mlp_generator(latent_dim, IMAGE_SHAPE, hidden)
+            reference = mlp_gan.build_generator(latent_dim, IMAGE_SHAPE, hidden)
         if tuple(model.input_shape) != (None, latent_dim):
             raise Mismatch(f"{made_by} takes inputs of shape {tuple(model.input_shape)}; "
                            f"expected (None, {latent_dim}).",
@@ -153,14 +153,14 @@ _DISCRIMINATOR_LAYERS = ("keras.Input((28, 28, 1)), Flatten, then for each size 
 
 @exercise("2.3", hint=_DISCRIMINATOR_LAYERS)
 def ex_2_3(make_discriminator):
-    from gan_course import nets
+    from gan_course.models import mlp_gan
 
     cases = [(32, 16), (20,)]
     for seed, hidden in enumerate(cases):
         made_by = f"make_discriminator({hidden})"
         with _Float32Policy():
             model = _as_model(call(make_discriminator, hidden), made_by)
-            reference = nets.mlp_discriminator(IMAGE_SHAPE, hidden)
+            reference = mlp_gan.build_discriminator(IMAGE_SHAPE, hidden)
         if tuple(model.input_shape) != (None, *IMAGE_SHAPE):
             flat = tuple(model.input_shape) == (None, int(np.prod(IMAGE_SHAPE)))
             raise Mismatch(

@@ -137,7 +137,7 @@ def _check_block(block, input_shape, filters, reference_block, expected_shape, s
 
 @exercise("3.1", hint=_G_BLOCK)
 def ex_3_1(generator_block):
-    from gan_course import nets
+    from gan_course.models import blocks
 
     for seed, (input_shape, filters) in enumerate([((7, 7, 6), 4), ((4, 5, 3), 8)]):
         h, w, _ = input_shape
@@ -151,7 +151,7 @@ def ex_3_1(generator_block):
                                            "image, Conv2DTranspose with strides=2 grows it."),
         }
         model, reference, x, made_by = _check_block(
-            generator_block, input_shape, filters, nets.upsample_block,
+            generator_block, input_shape, filters, blocks.upsample_block,
             (None, 2 * h, 2 * w, filters), shape_hints, "Conv2DTranspose", False, _G_BLOCK, seed)
         expected = np.asarray(reference(x, training=False), np.float64)
         conv = _output_of(reference, 1, x)
@@ -176,7 +176,7 @@ def ex_3_1(generator_block):
         expect(out, expected, what=f"the block built by {made_by}", mistakes=mistakes,
                hint=hint, rtol=1e-4, atol=1e-5)
     return ("generator_block doubles the height and width ((7, 7, 6) -> (14, 14, 4), (4, 5, 3) -> "
-            "(8, 10, 8)) and matches gc.nets.upsample_block weight for weight: a 4 x 4 stride-2 "
+            "(8, 10, 8)) and matches gc.models.blocks.upsample_block weight for weight: a 4 x 4 stride-2 "
             "transposed convolution without bias, batch norm, ReLU.")
 
 
@@ -191,7 +191,7 @@ def ex_3_2(discriminator_block):
     import keras
     from keras import layers
 
-    from gan_course import nets
+    from gan_course.models import blocks
 
     for seed, (input_shape, filters) in enumerate([((8, 6, 3), 5), ((28, 28, 1), 4)]):
         h, w, _ = input_shape
@@ -206,7 +206,7 @@ def ex_3_2(discriminator_block):
                              "Conv2D(strides=2); Conv2DTranspose is for the generator."),
         }
         model, reference, x, made_by = _check_block(
-            discriminator_block, input_shape, filters, nets.downsample_block,
+            discriminator_block, input_shape, filters, blocks.downsample_block,
             (None, h // 2, w // 2, filters), shape_hints, "Conv2D", True, _D_BLOCK, seed)
         expected = np.asarray(reference(x, training=False), np.float64)
         conv = _output_of(reference, 1, x)
@@ -233,7 +233,7 @@ def ex_3_2(discriminator_block):
         expect(out, expected, what=f"the block built by {made_by}", mistakes=mistakes,
                hint=_D_BLOCK, rtol=1e-4, atol=1e-5)
     return ("discriminator_block halves the height and width ((8, 6, 3) -> (4, 3, 5), (28, 28, 1) "
-            "-> (14, 14, 4)) and matches gc.nets.downsample_block weight for weight: a 4 x 4 "
+            "-> (14, 14, 4)) and matches gc.models.blocks.downsample_block weight for weight: a 4 x 4 "
             "stride-2 convolution and LeakyReLU(0.2), no pooling.")
 
 

@@ -1,86 +1,87 @@
+"""The DCGAN's networks and the InfoGAN code it carries."""
+
 import keras
 import numpy as np
 import pytest
 
-from gan_course import callbacks, config, gan, nets, recipes
+from gan_course import config
+from gan_course.models import base, dcgan, mlp_gan
+from tests.models.test_base import images
 
 
-def small_gan(seed=0, lr=2e-4):
-    config.seed_everything(seed)
-    model = gan.GAN(nets.mlp_generator(8, (6, 6, 1), (16,)), nets.mlp_discriminator((6, 6, 1), (16,)),
-                    seed=seed)
-    model.compile(d_optimizer=keras.optimizers.Adam(lr, 0.5), g_optimizer=keras.optimizers.Adam(lr, 0.5))
-    return model
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
+@pytest.mark.parametrize("upsampling", ["transpose", "resize"])
+def test_dcgan_shapes_for_any_size_and_channels(shape, upsampling):
+    g = dcgan.build_generator(16, shape, width=8, upsampling=upsampling)
+    d = dcgan.build_discriminator(shape, width=8)
+    images = g(np.random.default_rng(0).standard_normal((3, 16)).astype("f4"))
+    assert tuple(images.shape) == (3, *shape)
+    assert float(np.abs(images).max()) <= 1.0
+    assert tuple(d(images).shape) == (3, 1)
 
 
-def images(n=32, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, 6, 6, 1)).astype("f4")
+def test_dcgan_follows_radford_et_al():
+    g = dcgan.build_generator(16, (28, 28, 1), width=8)
+    d = dcgan.build_discriminator((28, 28, 1), width=8)
+    g_kinds = [type(layer).__name__ for layer in g.layers]
+    d_kinds = [type(layer).__name__ for layer in d.layers]
+    assert g_kinds.count("Conv2DTranspose") == 2 and "BatchNormalization" in g_kinds
+    assert g.layers[-1].activation.__name__ == "tanh"
+    assert "LeakyReLU" in d_kinds and not any("Pooling" in k for k in d_kinds)
+    assert all(layer.strides == (2, 2) for layer in d.layers if type(layer).__name__ == "Conv2D")
 
 
-def test_fit_reports_the_four_metrics_and_samples_are_in_unit_range():
-    model = small_gan()
-    history = model.fit(images(), batch_size=16, epochs=2, verbose=0)
-    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    samples = model.generate(5, seed=1)
-    assert samples.shape == (5, 6, 6, 1) and samples.dtype == np.float32
-    assert samples.min() >= 0 and samples.max() <= 1
-    np.testing.assert_array_equal(samples, model.generate(5, seed=1))
+def test_dcgan_rejects_sizes_it_cannot_reach():
+    with pytest.raises(ValueError, match="divisible by 4"):
+        dcgan.build_generator(16, (30, 30, 1))
+    with pytest.raises(ValueError, match="'transpose' or 'resize'"):
+        dcgan.build_generator(16, (28, 28, 1), upsampling="bilinear")
 
 
-def test_wrong_image_shape_is_explained():
-    model = small_gan()
-    with pytest.raises(ValueError, match=r"shape \(36,\).*expects \(6, 6, 1\).*Reshape"):
-        model.fit(images().reshape(32, 36), batch_size=16, verbose=0)
-    with pytest.raises(ValueError, match="Add a channel axis"):
-        model.fit(images()[..., 0], batch_size=16, verbose=0)
+def _dense_units(model):
+    return [layer.units for layer in model.layers if type(layer).__name__ == "Dense"]
 
 
-def test_pixel_range_is_explained():
-    model = small_gan()
-    with pytest.raises(ValueError, match=r"\[-1, 1\].*raw pixels"):
-        model.fit((images() + 1) * 127.5, batch_size=16, verbose=0)
+def test_dcgan_hidden_dense_layers_are_optional():
+    plain = dcgan.build_generator(16, (28, 28, 1), width=8)
+    g = dcgan.build_generator(16, (28, 28, 1), width=8, hidden=32)
+    d = dcgan.build_discriminator((28, 28, 1), width=8, hidden=24)
+    assert _dense_units(g) == [32, 7 * 7 * 16]
+    assert _dense_units(d) == [24, 1]
+    assert len(g.layers) == len(plain.layers) + 3  # dense, batch norm, ReLU
+    assert tuple(d(g(np.zeros((2, 16), "f4"))).shape) == (2, 1)
 
 
-def test_nan_loss_stops_training_with_a_reason():
-    model = small_gan()
-    bad = images()
-    bad[3, 0, 0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        model.fit(bad, batch_size=16, verbose=0)
-    # Weights that blow up: a NaN appears inside training, not in the data.
-    model = small_gan()
-    first = model.discriminator.layers[-1]
-    first.kernel.assign(np.full(first.kernel.shape, np.nan, "f4"))
-    with pytest.raises(gan.TrainingDiverged, match="d_loss became nan at step .*lower the learning"):
-        model.fit(images(), batch_size=16, epochs=1, verbose=0, callbacks=[callbacks.StopOnNaN()])
+def test_dcgan_generator_takes_a_stack_of_hidden_dense_layers():
+    g = dcgan.build_generator(16, (28, 28, 1), width=8, hidden=(32, 24))
+    assert _dense_units(g) == [32, 24, 7 * 7 * 16]
+    assert tuple(g(np.zeros((2, 16), "f4")).shape) == (2, 28, 28, 1)
 
 
-def test_decode_checks_latent_shape():
-    model = small_gan()
-    with pytest.raises(ValueError, match=r"latents must have shape \(n, 8\)"):
-        model.decode(np.zeros((2, 5), "f4"))
+def test_dcgan_dropout_follows_every_hidden_layer_of_the_discriminator():
+    d = dcgan.build_discriminator((28, 28, 1), width=8, hidden=24, dropout=0.3)
+    kinds = [type(layer).__name__ for layer in d.layers]
+    assert kinds.count("Dropout") == 3 and kinds[-2] == "Dropout"
+    assert "Dropout" not in [type(layer).__name__
+                             for layer in dcgan.build_discriminator((28, 28, 1), width=8).layers]
 
 
-def test_ema_generator_tracks_the_generator():
-    model = small_gan()
-    model.fit(images(), batch_size=16, epochs=3, verbose=0)
-    for avg, var in zip(model.ema_generator.weights, model.generator.weights):
-        assert avg.shape == var.shape
-    # Early on the warm-up makes the average follow closely, but it is an average, not a copy.
-    diffs = [np.abs(a.numpy() - v.numpy()).max() for a, v in zip(model.ema_generator.weights, model.generator.weights)]
-    assert 0 < max(diffs) < 0.05
+def test_code_head_is_a_second_output_sharing_the_discriminator():
+    discriminator = dcgan.build_discriminator((28, 28, 1), 8, hidden=16, dropout=0.3)
+    with_head = dcgan.with_code_head(discriminator, 10, 2)
+    logit, guesses = with_head(np.zeros((3, 28, 28, 1), "f4"))
+    assert logit.shape == (3, 1) and guesses.shape == (3, 12) and guesses.dtype == "float32"
+    shared = {id(w) for w in with_head.trainable_weights}
+    assert {id(w) for w in discriminator.trainable_weights} <= shared
+    assert len(shared) == len(discriminator.trainable_weights) + 4  # two dense layers
 
-
-def test_unknown_model_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="Valid models: .*mlp_gan"):
-        recipes.get("stylegan9")
 
 
 def small_infogan(seed=0, categories=3, continuous=2, lr=2e-4, prior_rate=0.0):
     config.seed_everything(seed)
-    discriminator = nets.with_code_head(nets.mlp_discriminator((6, 6, 1), (16,)), categories,
+    discriminator = dcgan.with_code_head(mlp_gan.build_discriminator((6, 6, 1), (16,)), categories,
                                         continuous)
-    model = gan.InfoGAN(nets.mlp_generator(8 + categories + continuous, (6, 6, 1), (16,)),
+    model = dcgan.InfoGAN(mlp_gan.build_generator(8 + categories + continuous, (6, 6, 1), (16,)),
                         discriminator, categories, continuous, seed=seed, prior_rate=prior_rate)
     model.compile(d_optimizer=keras.optimizers.Adam(lr, 0.5), g_optimizer=keras.optimizers.Adam(lr, 0.5))
     return model
@@ -103,8 +104,8 @@ def test_infogan_latents_hold_noise_a_one_hot_category_and_continuous_codes():
 
 def test_infogan_rejects_a_latent_with_no_room_for_noise():
     with pytest.raises(ValueError, match="at least 2 categories and some noise"):
-        gan.InfoGAN(nets.mlp_generator(5, (6, 6, 1), (16,)),
-                    nets.with_code_head(nets.mlp_discriminator((6, 6, 1), (16,)), 3, 2), 3, 2)
+        dcgan.InfoGAN(mlp_gan.build_generator(5, (6, 6, 1), (16,)),
+                    dcgan.with_code_head(mlp_gan.build_discriminator((6, 6, 1), (16,)), 3, 2), 3, 2)
 
 
 def test_infogan_info_loss_is_cross_entropy_plus_weighted_squared_error():
@@ -130,11 +131,11 @@ def test_infogan_learns_to_read_back_its_code():
 def test_dcgan_recipe_with_codes_builds_an_infogan_of_the_same_networks():
     quick = config.profile("quick")["dcgan"]
     plain, coded = quick.with_hparams(codes=None), quick.with_hparams(codes=(10, 2))
-    model = recipes.get("dcgan").build(coded, (28, 28, 1), 0)
-    assert isinstance(model, gan.InfoGAN) and model.latent_dim == plain.hparams["latent_dim"] + 12
+    model = dcgan.build(coded, (28, 28, 1), 0)
+    assert isinstance(model, dcgan.InfoGAN) and model.latent_dim == plain.hparams["latent_dim"] + 12
     assert (model.categories, model.continuous) == (10, 2)
     assert [tuple(o.shape) for o in model.discriminator.outputs] == [(None, 1), (None, 12)]
-    assert type(recipes.get("dcgan").build(plain, (28, 28, 1), 0)) is gan.GAN
+    assert type(dcgan.build(plain, (28, 28, 1), 0)) is base.GAN
 
 
 def test_infogan_draws_categories_from_its_prior_with_a_floor():

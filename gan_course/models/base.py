@@ -1,4 +1,10 @@
-"""GAN models: ``keras.Model`` subclasses that override ``train_step`` and train with ``fit``."""
+"""What every adversarial model of the course shares: ``GAN``, a ``keras.Model`` that trains with ``fit``.
+
+Its ``train_step`` is the two-tape step students write by hand in lesson 02. Around it: an EMA
+generator for sampling, latent noise that is a pure function of ``(seed, step)`` (so a resumed run
+repeats an unbroken one), loss scaling under mixed precision, the metrics Keras reports, and input
+checks that turn wrong shapes and ranges into clear errors.
+"""
 
 import keras
 import numpy as np
@@ -18,12 +24,13 @@ class GAN(keras.Model):
     tutorial: the generator makes a batch, the discriminator scores real and fake images in one
     call, and two gradient tapes give each network the gradient of its own loss.
 
-    ``ema_decay`` keeps an exponential moving average of the generator's weights; sampling uses
-    that averaged generator, which is smoother and clearly better than the raw one late in training.
-    Latent noise is a pure function of ``(seed, step)``, so a resumed run repeats an unbroken one.
+    ``ema_decay`` keeps an exponential moving average (EMA) of the generator's weights; sampling
+    uses that averaged generator, which is smoother and clearly better than the raw one late in
+    training. Latent noise is a pure function of ``(seed, step)``, so a resumed run repeats an
+    unbroken one.
     """
 
-    conditional = False  # takes class labels when sampling (the conditional GAN will)
+    conditional = False  # takes class labels when sampling (the conditional GAN does)
     extra_state = ()  # variables besides the networks' that a checkpoint must keep
 
     def __init__(self, generator, discriminator, latent_dim=None, ema_decay=0.999, seed=0, **kwargs):
@@ -135,6 +142,7 @@ class GAN(keras.Model):
         return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
     def latents(self, n, seed=0):
+        """``n`` latents drawn as training draws them, reproducible from ``seed``."""
         return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
 
     def generate(self, n, seed=0, batch_size=500):
@@ -144,113 +152,22 @@ class GAN(keras.Model):
         return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), np.float32)
 
 
-class InfoGAN(GAN):
-    """A GAN whose latent carries a code the discriminator must read back (Chen et al. 2016).
+def adam(hp, prefix):
+    """Adam with the settings' ``{prefix}_lr``, ``beta_1`` and ``beta_2``."""
+    return keras.optimizers.Adam(hp[f"{prefix}_lr"], beta_1=hp.get("beta_1", 0.5),
+                                 beta_2=hp.get("beta_2", 0.999))
 
-    The generator's input is ``[noise | one-hot category | continuous codes in [-1, 1]]``. The
-    discriminator has a second output (``nets.with_code_head``) that guesses each fake's code, and
-    both networks add its error to their GAN losses: cross-entropy for the category, squared error
-    for the continuous codes. To keep the category readable, the generator draws each one as a
-    clearly different kind of image; on MNIST most categories become digits, found without labels.
-    """
 
-    def __init__(self, generator, discriminator, categories=10, continuous=0, info_weight=1.0,
-                 continuous_weight=0.5, prior_rate=0.0, **kwargs):
-        super().__init__(generator, discriminator, **kwargs)
-        self.categories, self.continuous = int(categories), int(continuous)
-        self.noise_dim = self.latent_dim - self.categories - self.continuous
-        if self.categories < 2 or self.continuous < 0 or self.noise_dim < 1:
-            raise ValueError(
-                f"InfoGAN needs at least 2 categories and some noise: the generator takes "
-                f"{self.latent_dim} inputs, {categories} categories and {continuous} continuous codes")
-        self.info_weight, self.continuous_weight = float(info_weight), float(continuous_weight)
-        self.prior_rate = float(prior_rate)
-        self.category_prior = self.add_weight(
-            shape=(self.categories,), initializer=keras.initializers.Constant(1 / self.categories),
-            trainable=False, aggregation="mean", name="category_prior")  # replicas average it
-        self.info_tracker = keras.metrics.Mean(name="info_loss")
-
-    @property
-    def extra_state(self):
-        return [self.category_prior]
-
-    def category_probabilities(self):
-        """How often each category is drawn: uniform, or the learnt prior (``prior_rate`` > 0).
-
-        The learnt prior follows how the discriminator's head sorts *real* images into the
-        categories, so a kind of image that takes two categories gets half the share in each, and
-        the generator draws every kind as often as the data holds it. A floor of a quarter of the
-        uniform share keeps every category in training."""
-        p = tf.maximum(tf.convert_to_tensor(self.category_prior), 0.25 / self.categories)
-        return p / tf.reduce_sum(p)
-
-    @property
-    def metrics(self):
-        return super().metrics + [self.info_tracker]
-
-    def sample_codes(self, batch_size):
-        """This step's latents, and the category and continuous codes inside them."""
-        noise = tf.random.stateless_normal((batch_size, self.noise_dim), seed=self._noise_seed(0))
-        category = tf.cast(tf.random.stateless_categorical(
-            tf.math.log(self.category_probabilities())[None], batch_size,
-            seed=self._noise_seed(1))[0], tf.int32)
-        continuous = tf.random.stateless_uniform((batch_size, self.continuous),
-                                                 seed=self._noise_seed(2), minval=-1.0, maxval=1.0)
-        z = tf.concat([noise, tf.one_hot(category, self.categories), continuous], axis=1)
-        return z, category, continuous
-
-    def sample_latent(self, batch_size, stream=0):
-        return self.sample_codes(batch_size)[0]
-
-    def info_loss(self, guesses, category, continuous):
-        """How badly the discriminator's guesses (category logits, then continuous codes) miss."""
-        guesses = tf.cast(guesses, tf.float32)
-        wrong_category = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
-            category, guesses[:, :self.categories], from_logits=True))
-        loss = self.info_weight * wrong_category
-        if self.continuous:
-            loss += self.continuous_weight * tf.reduce_mean(
-                tf.square(guesses[:, self.categories:] - continuous))
-        return loss
-
-    def train_step(self, data):
-        real = _images_of(data)
-        z, category, continuous = self.sample_codes(tf.shape(real)[0])
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(z, training=True)
-            logits, guesses = self.discriminator(
-                tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
-            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
-            real_guesses, fake_guesses = tf.split(guesses, 2)
-            info = self.info_loss(fake_guesses, category, continuous)
-            d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing) + info
-            g_loss = self.g_loss_fn(fake_logits) + info
-            d_scaled = self._scaled(d_loss, self.d_optimizer)
-            g_scaled = self._scaled(g_loss, self.g_optimizer)
-        self._apply(d_tape, d_scaled, self.discriminator, self.d_optimizer)
-        self._apply(g_tape, g_scaled, self.generator, self.g_optimizer)
-        self.update_ema()
-        if self.prior_rate:
-            seen = tf.reduce_mean(tf.nn.softmax(
-                tf.cast(real_guesses[:, :self.categories], tf.float32)), axis=0)
-            self.category_prior.assign((1 - self.prior_rate) * self.category_prior
-                                       + self.prior_rate * seen)
-        self.info_tracker.update_state(info)
-        return self._report(d_loss, g_loss, real_logits, fake_logits)
-
-    def latents(self, n, seed=0, category=None):
-        """Latents laid out as in training; ``category`` fixes the category of all ``n``."""
-        rng = np.random.default_rng(seed)
-        noise = rng.standard_normal((n, self.noise_dim))
-        probabilities = np.asarray(self.category_probabilities(), np.float64)
-        drawn = rng.choice(self.categories, n, p=probabilities / probabilities.sum())
-        if category is not None:
-            if not 0 <= int(category) < self.categories:
-                raise ValueError(f"category must be in 0..{self.categories - 1}, got {category}")
-            drawn = np.full(n, int(category))
-        continuous = rng.uniform(-1.0, 1.0, (n, self.continuous))
-        one_hot = np.eye(self.categories)[drawn]
-        return np.concatenate([noise, one_hot, continuous], axis=1).astype(np.float32)
+def compiled_gan(generator, discriminator, settings, seed, model_class=GAN, **model_args):
+    """A :class:`GAN` (or ``model_class``) of the two networks, compiled with the settings'
+    Adam optimizers, label smoothing, steps per execution and XLA choice."""
+    hp = settings.hparams
+    model = model_class(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed, **model_args)
+    model.compile(d_optimizer=adam(hp, "d"), g_optimizer=adam(hp, "g"),
+                  label_smoothing=hp.get("label_smoothing", 0.0),
+                  steps_per_execution=settings.steps_per_execution,
+                  jit_compile=settings.jit_compile)
+    return model
 
 
 def _loss_scaled(optimizer):

@@ -1,0 +1,71 @@
+"""Layers that several of the course's networks share: up- and down-sampling blocks, dense stages.
+
+Networks end in ``tanh`` (images in [-1, 1]) and discriminators in one raw logit, both computed in
+float32 so they stay exact under mixed precision; the losses apply the sigmoid.
+"""
+
+from keras import layers
+
+
+def as_tuple(units):
+    """Hidden layer sizes from 0 (none), one size, or a sequence of sizes."""
+    if not units:
+        return ()
+    return tuple(units) if isinstance(units, (tuple, list)) else (units,)
+
+
+def dense_bn_relu(h, units):
+    """Dense (no bias: batch norm adds one), batch norm, ReLU: a generator's dense stage."""
+    h = layers.Dense(units, use_bias=False)(h)
+    h = layers.BatchNormalization()(h)
+    return layers.ReLU()(h)
+
+
+def upsample(h, filters, upsampling="transpose", use_bias=False):
+    """Double the resolution: a stride-2 transposed convolution, or (``"resize"``)
+    nearest-neighbour upsampling and a 3x3 convolution, which has no built-in checkerboard."""
+    if upsampling == "transpose":
+        return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=use_bias)(h)
+    if upsampling == "resize":
+        h = layers.UpSampling2D(2, interpolation="nearest")(h)
+        return layers.Conv2D(filters, 3, padding="same", use_bias=use_bias)(h)
+    raise ValueError(f"upsampling must be 'transpose' or 'resize', got {upsampling!r}")
+
+
+def upsample_block(h, filters, upsampling="transpose"):
+    """One generator block: double the resolution, batch norm, ReLU."""
+    h = upsample(h, filters, upsampling)
+    h = layers.BatchNormalization()(h)
+    return layers.ReLU()(h)
+
+
+def downsample_block(h, filters):
+    """One discriminator block: a stride-2 convolution (no pooling) and LeakyReLU."""
+    h = layers.Conv2D(filters, 4, strides=2, padding="same")(h)
+    return layers.LeakyReLU(0.2)(h)
+
+
+def dropped(h, rate):
+    """``h`` followed by dropout at ``rate`` (nothing when the rate is 0)."""
+    return layers.Dropout(rate)(h) if rate else h
+
+
+def upsampling_blocks(side):
+    """How many 2x upsamplings reach ``side`` from a small start (7x7 for 28, 4x4 for 32/64)."""
+    if side % 4:
+        raise ValueError(f"DCGAN needs an image side divisible by 4, got {side}")
+    blocks = 2
+    while side // 2**(blocks + 1) >= 4 and (side // 2**(blocks + 1)) * 2**(blocks + 1) == side:
+        blocks += 1
+    return blocks
+
+
+def float32_output(h, activation, name=None):
+    """The network's last activation in float32, so mixed precision never rounds its outputs."""
+    return layers.Activation(activation, dtype="float32", name=name)(h)
+
+
+def logit(h, name="logit"):
+    """One raw logit per example, in float32."""
+    return layers.Dense(1, dtype="float32", name=name)(h)
+
