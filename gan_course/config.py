@@ -56,9 +56,10 @@ class Profile:
 
 
 def gpu_available():
-    import tensorflow as tf
+    """Whether TensorFlow can use a GPU (``gan_course.gpu`` says why not when the system has one)."""
+    from gan_course import gpu
 
-    return bool(tf.config.list_physical_devices("GPU"))
+    return bool(gpu.tensorflow_gpus())
 
 
 def default_profile_name():
@@ -122,28 +123,48 @@ def setup_device(prof=None):
 
 
 def device_summary(prof=None):
-    """A dict describing versions, devices and precision; ``describe()`` prints it."""
+    """A dict describing versions, devices, the GPU diagnosis and precision; ``describe()``
+    prints it in one line, ``gan-course doctor`` in full."""
     import keras
     import tensorflow as tf
 
-    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    from gan_course import gpu
+
+    status = gpu.status()
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "cpu_cores": os.cpu_count(),
-        "gpus": gpus,
-        "device": "GPU" if gpus else "CPU",
+        "gpus": list(status.tensorflow),
+        "system_gpus": list(status.system.names),
+        "built_for": status.built_for(),
+        "gpu_problem": status.problem(),
+        "gpu_fix": status.fix(),
+        "device": "GPU" if status.tensorflow else "CPU",
+        "where": status.device_words(os.cpu_count()),
         "profile": profile(prof).name,
         "mixed_precision": use_mixed_precision(prof),
         "xla": use_xla(prof),
     }
 
 
+def precision_words(summary):
+    """How training computes: ``mixed precision + XLA`` (the full profile on a GPU), else
+    ``float32, XLA as each model's settings say`` (``RunSettings.jit_compile``)."""
+    if summary["mixed_precision"] and summary["xla"]:
+        return "mixed precision + XLA"
+    dtype = "mixed precision" if summary["mixed_precision"] else "float32"
+    return f"{dtype}, XLA as each model's settings say"
+
+
 def describe(prof=None):
-    """One line for the top of a training cell: which profile, on which device."""
+    """One line for a lesson's first cell: profile, device, TensorFlow's CUDA build when a GPU is
+    involved, precision, and a warning with its fix when TensorFlow misses the system's GPU."""
     s = device_summary(prof)
-    where = f"{len(s['gpus'])} GPU(s)" if s["gpus"] else f"CPU ({s['cpu_cores']} cores)"
-    extras = [name for name, on in (("mixed precision", s["mixed_precision"]), ("XLA", s["xla"])) if on]
-    line = f"profile={s['profile']} on {where}; TensorFlow {s['tensorflow']}, Keras {s['keras']}"
-    return line + (f"; {' + '.join(extras)}" if extras else "")
+    build = f" ({s['built_for']})" if s["gpus"] or s["system_gpus"] else ""
+    line = (f"profile={s['profile']} on {s['where']}; TensorFlow {s['tensorflow']}{build}, "
+            f"Keras {s['keras']}; {precision_words(s)}")
+    if s["gpu_problem"]:
+        line += f". WARNING: {s['gpu_problem']} Fix: {s['gpu_fix']}"
+    return line
