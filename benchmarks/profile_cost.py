@@ -51,10 +51,13 @@ def main():
         settings = config.profile(args.profile)[name]
         recipe = models.get(name)
         config.seed_everything(0)
-        flops = train_step_flops(recipe.build(settings, shape, 0), settings.batch_size, shape)
+        model = recipe.build(settings, shape, 0)
+        # A WGAN-GP step takes one real batch per critic update, stacked into one.
+        per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
+        flops = train_step_flops(model, per_step, shape)
         config.seed_everything(0)
         model = recipe.build(settings, shape, 0)
-        rate = course_step(model, uint8_images, settings.batch_size, args.steps)
+        rate = course_step(model, uint8_images, per_step, args.steps)
         estimates = "".join(
             f" {settings.steps * max(flops / (t * 1e12), args.step_floor_ms / 1e3) / 60:>14.1f}"
             for t in args.assume_tflops)

@@ -91,6 +91,36 @@ class SampleGrid(keras.callbacks.Callback):
         viz.write_gif([_read_png(f) for f in frames], self.run_dir / "training.gif")
 
 
+class SamplePoints(keras.callbacks.Callback):
+    """After every epoch, scatters a 2-D model's points from fixed latents over real points:
+    ``samples.png`` and a GIF of training, as :class:`SampleGrid` does for images."""
+
+    def __init__(self, run_dir, latents, real):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.latents = latents
+        self.real = real
+        self.reach = 1.25 * float(np.abs(real).max())  # fixed limits: frames of one size
+        (self.run_dir / "frames").mkdir(parents=True, exist_ok=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        import io
+
+        fig = viz.plot_points(self.real, self.model.decode(self.latents),
+                              title=f"step {_step(self.model)}")
+        ax = fig.axes[0]
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlim(-self.reach, self.reach)
+        ax.set_ylim(-self.reach, self.reach)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        png = buf.getvalue()
+        (self.run_dir / "samples.png").write_bytes(png)
+        (self.run_dir / "frames" / f"epoch_{epoch + 1:04d}.png").write_bytes(png)
+        frames = sorted((self.run_dir / "frames").glob("epoch_*.png"))[: epoch + 1]
+        viz.write_gif([_read_png(f)[..., :3] for f in frames], self.run_dir / "training.gif")
+
+
 class EpochCheckpoint(keras.callbacks.Callback):
     """Saves a ``tf.train.CheckpointManager`` checkpoint at the end of every epoch."""
 
@@ -109,3 +139,31 @@ def _read_png(path):
 
     with Image.open(path) as img:
         return np.asarray(img, np.float32) / 255.0
+
+
+class QualityHistory(keras.callbacks.Callback):
+    """After every epoch (a run's checkpoint), judges ``n`` fresh samples of an image set with
+    the course's classifier and appends step, FID, confidence and the rarest class's share to the
+    JSON file ``path``; a resumed run keeps the entries up to its checkpoint."""
+
+    def __init__(self, path, dataset="mnist", n=1000, seed=123):
+        super().__init__()
+        self.path = Path(path)
+        self.dataset, self.n, self.seed = dataset, int(n), int(seed)
+        self.history = {"step": [], "fid": [], "confident": [], "min_class_share": []}
+
+    def on_train_begin(self, logs=None):
+        if self.path.exists():
+            saved = json.loads(self.path.read_text())
+            keep = sum(1 for s in saved["step"] if s <= _step(self.model))
+            self.history = {k: v[:keep] for k, v in saved.items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        from gan_course import metrics
+
+        quality = metrics.evaluate(self.model.generate(self.n, seed=self.seed), self.dataset)
+        self.history["step"].append(_step(self.model))
+        for key in ("fid", "confident", "min_class_share"):
+            self.history[key].append(round(float(quality[key]), 5))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.history))

@@ -1,4 +1,5 @@
-"""GAN losses, all computed from discriminator logits.
+"""GAN losses: the original GAN's from discriminator logits, and the Wasserstein GAN's from
+critic scores, with the gradient penalty and weight clipping that keep the critic Lipschitz.
 
 Working with logits instead of probabilities keeps every loss finite: ``log(sigmoid(x))`` is
 written as ``-softplus(-x)``, which never overflows, even for logits in the thousands.
@@ -56,3 +57,65 @@ def generator_loss(fake_logits):
 
 
 generator_loss_nonsaturating = generator_loss
+
+
+# --- Wasserstein GAN (Arjovsky et al. 2017; Gulrajani et al. 2017) ---------------------------------
+# The critic outputs an unbounded score f(x), not a logit: it is trained to make
+# mean f(real) - mean f(fake) large, an estimate of the Wasserstein-1 distance when f is
+# 1-Lipschitz. The penalty or the clipping below keeps f (near) 1-Lipschitz.
+
+GP_WEIGHT = 10.0  # lambda of Gulrajani et al. 2017
+CLIP_VALUE = 0.01  # c of Arjovsky et al. 2017
+
+
+def wasserstein_estimate(real_scores, fake_scores):
+    """mean f(real) - mean f(fake): the critic's estimate of the Wasserstein-1 distance."""
+    return tf.reduce_mean(_f32(real_scores)) - tf.reduce_mean(_f32(fake_scores))
+
+
+def critic_loss(real_scores, fake_scores):
+    """The critic's loss, mean f(fake) - mean f(real) (the negative Wasserstein estimate)."""
+    return -wasserstein_estimate(real_scores, fake_scores)
+
+
+def wasserstein_generator_loss(fake_scores):
+    """The generator's loss, -mean f(fake): it moves its samples to where the critic scores high."""
+    return -tf.reduce_mean(_f32(fake_scores))
+
+
+def interpolation_weights(batch_size, rank, seed=None):
+    """e ~ U[0, 1], one number per example, shaped (batch, 1, ..., 1) to broadcast over the
+    example's other ``rank - 1`` axes (its pixels and channels, or its coordinates)."""
+    shape = tf.concat([[batch_size], tf.ones([rank - 1], tf.int32)], 0)
+    if seed is None:
+        return tf.random.uniform(shape)
+    return tf.random.stateless_uniform(shape, seed=seed)
+
+
+def gradient_penalty(critic, real, fake, e=None, seed=None):
+    """mean over the batch of (||grad f(x_hat)||_2 - 1)^2 at x_hat = e real + (1 - e) fake.
+
+    ``e`` is drawn per example from U[0, 1] (or given, of shape (batch, 1, ..., 1)); the norm of
+    the gradient is taken per example, over all its pixels (or coordinates). The result is the
+    penalty without its weight; the critic's loss adds ``GP_WEIGHT`` times it. Differentiable
+    with respect to the critic's weights, so call it inside the critic's gradient tape.
+    """
+    real = _f32(real)
+    fake = _f32(fake)
+    if e is None:
+        e = interpolation_weights(tf.shape(real)[0], len(real.shape), seed)
+    x_hat = e * real + (1.0 - e) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = _f32(critic(x_hat, training=True))
+    grads = tape.gradient(scores, x_hat)
+    axes = list(range(1, len(x_hat.shape)))
+    # The tiny constant keeps the square root differentiable where a gradient is exactly 0.
+    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-12)
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def clip_weights(variables, clip_value=CLIP_VALUE):
+    """Clip every variable into [-clip_value, clip_value] (the original WGAN's Lipschitz bound)."""
+    for variable in variables:
+        variable.assign(tf.clip_by_value(variable, -clip_value, clip_value))

@@ -1,4 +1,5 @@
-"""Sample quality: the course classifier, its confidence and class coverage, and FID.
+"""Sample quality: the course classifier, its confidence and class coverage, FID, and the mode
+coverage of samples from the 2-D toy sets.
 
 The course trains its own small classifier for each labelled dataset
 (``python -m gan_course.metrics train-classifier mnist``) and ships the weights in
@@ -145,6 +146,61 @@ def evaluate(images, dataset="mnist"):
     report["fid"] = frechet_distance(*feature_stats(feats), *reference_stats(dataset))
     report["samples"] = len(images)
     return report
+
+
+def mode_coverage(points, centres, std, min_share=0.05, within=4.0):
+    """How a 2-D sample covers a Gaussian mixture's modes.
+
+    Each sample is assigned to its nearest centre; a mode counts as covered when it holds at least
+    ``min_share`` of the samples. ``high_quality`` is the share of samples within ``within``
+    standard deviations of their centre (Gulrajani et al. 2017 call these high-quality samples).
+    """
+    points = np.asarray(points, np.float64)
+    centres = np.asarray(centres, np.float64)
+    if points.ndim != 2 or points.shape[1] != centres.shape[1] or not len(points):
+        raise ValueError(f"Expected points of shape (N, {centres.shape[1]}) with N > 0, "
+                         f"got {points.shape}")
+    distances = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=-1)
+    nearest = distances.argmin(axis=1)
+    shares = np.bincount(nearest, minlength=len(centres)) / len(points)
+    return {
+        "modes_covered": int((shares >= min_share).sum()),
+        "modes": len(centres),
+        "high_quality": float((distances.min(axis=1) <= within * std).mean()),
+        "mode_shares": [round(float(s), 4) for s in shares],
+        "samples": len(points),
+    }
+
+
+def manifold_coverage(points, reference, radius):
+    """How a 2-D sample matches a set without modes (the swiss roll): ``near_data``, the share of
+    samples within ``radius`` of some reference point, and ``data_covered``, the share of
+    reference points within ``radius`` of some sample (a sample that misses part of the set
+    scores low on the second)."""
+    points = np.asarray(points, np.float64)
+    reference = np.asarray(reference, np.float64)
+
+    def nearest(a, b):
+        return np.concatenate([np.linalg.norm(a[i:i + 1000, None] - b[None], axis=-1).min(axis=1)
+                               for i in range(0, len(a), 1000)])
+
+    return {"near_data": float((nearest(points, reference) <= radius).mean()),
+            "data_covered": float((nearest(reference, points) <= radius).mean()),
+            "samples": len(points)}
+
+
+def evaluate_points(points, dataset):
+    """The quality numbers of samples from a 2-D toy set: mode coverage for the Gaussian
+    mixtures, nearness and coverage for the swiss roll."""
+    from gan_course import data
+
+    if dataset in data.TOY_STD:
+        return mode_coverage(points, data.toy_centres(dataset), data.TOY_STD[dataset])
+    reference = data.toy_points(dataset, 2000, seed=1)
+    return manifold_coverage(points, reference, SWISSROLL_RADIUS)
+
+
+SWISSROLL_RADIUS = 0.1  # about 3 std of the swiss roll's noise (0.25 / 7.5)
 
 
 def train_classifier(dataset="mnist", epochs=4, seed=0):

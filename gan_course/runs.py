@@ -109,7 +109,8 @@ def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False,
     else:
         images, _ = _training_arrays(dataset)
         spec = {"model": model, "dataset": dataset, "profile": prof.name, "seed": int(seed),
-                "image_shape": list(images.shape[1:]), "settings": prof[model].as_dict()}
+                "image_shape": list(images.shape[1:]),
+                "settings": prof[recipe.workload(dataset)].as_dict()}
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(spec, indent=2))
         run = _build(out, spec)
@@ -175,7 +176,9 @@ def _fit(run, verbose, extra_callbacks):
     start_epoch = run.epoch
     if start_epoch < settings.epochs:
         images, labels = _training_arrays(run.spec["dataset"])
-        stream = data.training_stream(images, settings.batch_size, seed=run.spec["seed"],
+        # A WGAN-GP step takes one real batch per critic update, stacked into one.
+        per_step = settings.batch_size * getattr(run.model, "real_batches_per_step", 1)
+        stream = data.training_stream(images, per_step, seed=run.spec["seed"],
                                       start_step=start_epoch * settings.steps_per_epoch)
         history = cbs.StepHistory(run.directory / "history.json", run.history or None)
         callbacks = [cbs.StopOnNaN(), history,
@@ -195,6 +198,9 @@ def _fit(run, verbose, extra_callbacks):
 
 
 def _sample_callbacks(run):
+    if len(run.spec["image_shape"]) == 1:  # points of a 2-D set
+        real, _ = data.load_arrays(run.dataset, "test")
+        return [cbs.SamplePoints(run.directory, run.model.latents(1000, seed=1234), real[:1000])]
     if len(run.spec["image_shape"]) != 3:
         return []
     return [cbs.SampleGrid(run.directory, run.model.latents(64, seed=1234))]

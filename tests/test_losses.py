@@ -83,3 +83,98 @@ def test_optimal_discriminator_for_two_gaussians():
     d_star = p_data / (p_data + p_g)
     learned = tf.sigmoid(logits(grid)).numpy()
     assert np.max(np.abs(learned - d_star)) < 0.05
+
+
+# --- Wasserstein losses and the gradient penalty ----------------------------------------------------
+
+def _batch(shape, seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=shape).astype("f4"), rng.normal(size=shape).astype("f4")
+
+
+def test_wasserstein_losses_are_mean_score_gaps():
+    real, fake = tf.constant([1.0, 3.0]), tf.constant([-1.0, 0.0, 1.0])
+    assert float(losses.wasserstein_estimate(real, fake)) == pytest.approx(2.0)
+    assert float(losses.critic_loss(real, fake)) == pytest.approx(-2.0)
+    assert float(losses.wasserstein_generator_loss(fake)) == pytest.approx(0.0)
+    assert float(losses.wasserstein_generator_loss(real)) == pytest.approx(-2.0)
+
+
+@pytest.mark.parametrize("shape", [(16, 2), (8, 5, 4, 3)])
+def test_penalty_of_a_linear_critic_is_exactly_norm_w_minus_1_squared(shape):
+    """f(x) = w.x has gradient w everywhere, so every interpolate costs (||w|| - 1)^2."""
+    w = tf.constant(np.random.default_rng(3).normal(size=shape[1:]).astype("f4"))
+    axes = list(range(1, len(shape)))
+
+    def critic(x, training=False):
+        return tf.reduce_sum(x * w, axis=axes)[:, None]
+
+    real, fake = _batch(shape, 0)
+    expected = (np.linalg.norm(w.numpy()) - 1.0) ** 2
+    assert float(losses.gradient_penalty(critic, real, fake)) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.gradient_penalty(critic, real, fake, seed=[1, 2])) == pytest.approx(
+        expected, rel=1e-5)
+
+
+def test_penalty_of_a_distance_critic_is_zero_away_from_its_centre():
+    """f(x) = ||x - c|| is 1-Lipschitz with gradient norm exactly 1 wherever x != c."""
+    c = tf.constant([5.0, -5.0])
+
+    def critic(x, training=False):
+        return tf.norm(x - c, axis=1, keepdims=True)
+
+    real, fake = _batch((64, 2), 1)
+    assert float(losses.gradient_penalty(critic, real, fake, seed=[0, 0])) == pytest.approx(
+        0.0, abs=1e-6)
+
+
+def _quadratic(x, training=False):
+    """f(x) = ||x||^2 / 2, whose gradient at x is x itself."""
+    return 0.5 * tf.reduce_sum(tf.square(x), axis=list(range(1, len(x.shape))))[:, None]
+
+
+def test_interpolation_weights_are_uniform_one_per_example():
+    e = losses.interpolation_weights(4000, 4, seed=[3, 4]).numpy()
+    assert e.shape == (4000, 1, 1, 1)
+    assert e.min() >= 0 and e.max() <= 1
+    assert stats.kstest(e.ravel(), "uniform").pvalue > 0.01
+
+
+def test_penalty_takes_e_per_example_and_the_norm_per_example():
+    real, fake = _batch((6, 3, 3, 2), 2)
+    e = losses.interpolation_weights(6, 4, seed=[5, 6]).numpy()
+    x_hat = e * real + (1 - e) * fake  # the gradient of the quadratic critic is x_hat itself
+    per_example = np.linalg.norm(x_hat.reshape(6, -1), axis=1)
+    expected = np.mean((per_example - 1) ** 2)
+    got = float(losses.gradient_penalty(_quadratic, real, fake, e=e))
+    assert got == pytest.approx(expected, rel=1e-5)
+    # The two bugs of published examples give other numbers on the same batch.
+    e_normal = np.random.default_rng(7).normal(size=e.shape).astype("f4")
+    x_normal = e_normal * real + (1 - e_normal) * fake
+    normal_e = np.mean((np.linalg.norm(x_normal.reshape(6, -1), axis=1) - 1) ** 2)
+    whole_batch = (np.linalg.norm(x_hat) - 1) ** 2
+    for wrong in (normal_e, whole_batch):
+        assert abs(got - wrong) > 0.1 * abs(got)
+    assert float(losses.gradient_penalty(_quadratic, real, fake, e=e_normal)) == pytest.approx(
+        normal_e, rel=1e-5)
+
+
+def test_penalty_has_a_gradient_for_the_critic_weights():
+    import keras
+
+    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu"),
+                               keras.layers.Dense(1)])
+    real, fake = _batch((32, 2), 4)
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(critic, real, fake, seed=[0, 1])
+    kernels = [w for w in critic.trainable_weights if len(w.shape) == 2]
+    grads = tape.gradient(penalty, kernels)  # (the last bias cannot change a gradient in x)
+    assert all(g is not None and np.isfinite(g.numpy()).all() for g in grads)
+    assert all(np.abs(g.numpy()).max() > 0 for g in grads)
+
+
+def test_clip_weights_bounds_every_variable():
+    v = [tf.Variable([-1.0, 0.005, 2.0]), tf.Variable([[0.3]])]
+    losses.clip_weights(v, 0.01)
+    np.testing.assert_allclose(v[0].numpy(), [-0.01, 0.005, 0.01])
+    np.testing.assert_allclose(v[1].numpy(), [[0.01]])

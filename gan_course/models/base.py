@@ -134,12 +134,16 @@ class GAN(keras.Model):
     # --- sampling ------------------------------------------------------------------------------
 
     def decode(self, z):
-        """Images in [0, 1], float32 numpy, from latents ``z`` (n, latent_dim), via the EMA generator."""
+        """Images in [0, 1] (points of a 2-D set as they are), float32 numpy, from latents ``z``
+        (n, latent_dim), via the EMA generator."""
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latents must have shape (n, {self.latent_dim}), got {z.shape}")
         images = self.ema_generator.predict_on_batch(z) if len(z) else np.zeros((0, *self.image_shape))
-        return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
+        images = np.asarray(images, np.float32)
+        if len(self.image_shape) == 1:  # points: no pixel range to map
+            return images
+        return np.clip((images + 1.0) / 2.0, 0.0, 1.0)
 
     def latents(self, n, seed=0):
         """``n`` latents drawn as training draws them, reproducible from ``seed``."""
@@ -207,6 +211,8 @@ def check_images(images, expected_shape, low=-1.0, high=1.0):
     lo, hi = float(values.min()), float(values.max())
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError("Images contain NaN or infinite values")
+    if len(expected_shape) == 1:  # points of a 2-D set: any finite coordinates
+        return
     if lo < low - 1e-3 or hi > high + 1e-3:
         hint = " They look like raw pixels: divide by 127.5 and subtract 1." if hi > 2 else ""
         raise ValueError(

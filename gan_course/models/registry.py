@@ -25,10 +25,16 @@ class Recipe:
     datasets: tuple          # the first is the default
     evaluate: callable       # evaluate(model, dataset, n) -> dict of quality numbers
     bar: callable            # bar(quality) -> dict of named pass/fail checks
+    workloads: dict = dataclasses.field(default_factory=dict)  # dataset -> its own settings' name
 
     @property
     def default_dataset(self):
         return self.datasets[0]
+
+    def workload(self, dataset):
+        """The name of the settings a run on ``dataset`` uses: the model's own unless a dataset
+        has its own (e.g. ``wgan_gp_2d`` for WGAN-GP on the 2-D sets)."""
+        return self.workloads.get(dataset, self.name)
 
 
 def register(recipe, settings):
