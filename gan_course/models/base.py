@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_course import losses
+from gan_course.models import blocks
 
 
 class TrainingDiverged(RuntimeError):
@@ -48,15 +49,20 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True
 
     def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
                 g_loss_fn=losses.generator_loss, label_smoothing=0.0, **kwargs):
-        super().compile(**kwargs)
+        super().compile(optimizer=None, **kwargs)
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             d_optimizer = _loss_scaled(d_optimizer)
             g_optimizer = _loss_scaled(g_optimizer)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
+        with self.distribute_strategy.scope():  # the slots are mirrored under a strategy
+            for optimizer, network in ((d_optimizer, self.discriminator), (g_optimizer, self.generator)):
+                if not optimizer.built:
+                    optimizer.build(network.trainable_variables)
         self.d_loss_fn = d_loss_fn
         self.g_loss_fn = g_loss_fn
         self.label_smoothing = float(label_smoothing)
@@ -71,15 +77,54 @@ class GAN(keras.Model):
     # --- noise ---------------------------------------------------------------------------------
 
     def sample_latent(self, batch_size, stream=0):
-        """Standard normal latents for this step, reproducible from (seed, step, stream, replica)."""
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._noise_seed(stream))
+        """Standard normal latents for this step, reproducible from (seed, step, stream)."""
+        return self.step_noise(
+            lambda rows, seed: tf.random.stateless_normal((rows, self.latent_dim), seed=seed),
+            batch_size, stream)
 
-    def _noise_seed(self, stream):
+    def step_noise(self, draw, batch_size, stream=0):
+        """This replica's rows of ``draw(global_rows, seed)``, the noise of the step's whole batch.
+
+        Every replica draws the global batch's noise and keeps its own rows, so training on any
+        number of replicas draws exactly what one device draws for the same global batch (on one
+        device the slice is the whole draw: nothing changes). ``seed`` is a pure function of
+        ``(model seed, step, stream)``, so a resumed run repeats an unbroken one."""
+        offset, rows = self._replica_rows(batch_size)
+        return draw(rows, self._noise_seed(stream, per_replica=False))[offset:offset + batch_size]
+
+    def _replica_rows(self, batch_size):
+        """Where this replica's ``batch_size`` examples start in the global batch, and its size."""
         replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return 0, batch_size
+        sizes = replica.all_gather(tf.reshape(tf.cast(batch_size, tf.int32), [1]), axis=0)
+        offset = tf.reduce_sum(sizes[:replica.replica_id_in_sync_group])
+        return offset, tf.reduce_sum(sizes)
+
+    def _noise_seed(self, stream, per_replica=True):
+        """A stateless seed from (model seed, step, stream); ``per_replica`` also mixes in the
+        replica, so noise drawn at a replica's own batch size differs between replicas (prefer
+        :meth:`step_noise`, which also matches one device)."""
+        replica = tf.distribute.get_replica_context() if per_replica else None
         replica_id = replica.replica_id_in_sync_group if replica else 0
         step = tf.cast(self.g_optimizer.iterations, tf.int32)
         mixed = self.seed * 1_000_003 + stream * 7919 + tf.cast(replica_id, tf.int32) * 104_729
         return tf.stack([mixed, step])
+
+    def discriminate(self, real, fake):
+        """The discriminator's outputs on ``real`` then ``fake`` images, in one call.
+
+        Under a strategy, its per-example random layers (``blocks.Dropout``) draw the masks of
+        the global batch and keep this replica's rows, as they do for the latents."""
+        both = tf.concat([real, tf.cast(fake, real.dtype)], 0)
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return self.discriminator(both, training=True)
+        batch = tf.shape(real)[0]
+        offset, rows = self._replica_rows(batch)
+        mine = offset + tf.range(batch)
+        with blocks.global_rows(tf.concat([mine, rows + mine], 0), 2 * rows):
+            return self.discriminator(both, training=True)
 
     # --- training ------------------------------------------------------------------------------
 
@@ -89,7 +134,7 @@ class GAN(keras.Model):
         z = self.sample_latent(batch)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(z, training=True)
-            logits = self.discriminator(tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
+            logits = self.discriminate(real, fake)
             real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
             g_loss = self.g_loss_fn(fake_logits)

@@ -126,12 +126,13 @@ class InfoGAN(GAN):
 
     def sample_codes(self, batch_size):
         """This step's latents, and the category and continuous codes inside them."""
-        noise = tf.random.stateless_normal((batch_size, self.noise_dim), seed=self._noise_seed(0))
-        category = tf.cast(tf.random.stateless_categorical(
-            tf.math.log(self.category_probabilities())[None], batch_size,
-            seed=self._noise_seed(1))[0], tf.int32)
-        continuous = tf.random.stateless_uniform((batch_size, self.continuous),
-                                                 seed=self._noise_seed(2), minval=-1.0, maxval=1.0)
+        noise = self.step_noise(lambda rows, seed: tf.random.stateless_normal(
+            (rows, self.noise_dim), seed=seed), batch_size, 0)
+        category = self.step_noise(lambda rows, seed: tf.cast(tf.random.stateless_categorical(
+            tf.math.log(self.category_probabilities())[None], rows, seed=seed)[0], tf.int32),
+            batch_size, 1)
+        continuous = self.step_noise(lambda rows, seed: tf.random.stateless_uniform(
+            (rows, self.continuous), seed=seed, minval=-1.0, maxval=1.0), batch_size, 2)
         z = tf.concat([noise, tf.one_hot(category, self.categories), continuous], axis=1)
         return z, category, continuous
 
@@ -154,8 +155,7 @@ class InfoGAN(GAN):
         z, category, continuous = self.sample_codes(tf.shape(real)[0])
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(z, training=True)
-            logits, guesses = self.discriminator(
-                tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
+            logits, guesses = self.discriminate(real, fake)
             real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
             real_guesses, fake_guesses = tf.split(guesses, 2)
             info = self.info_loss(fake_guesses, category, continuous)
