@@ -12,7 +12,8 @@ def _cmd_train(args):
     from gan_course import runs
 
     run = runs.train(args.model, dataset=args.dataset, profile=args.profile, seed=args.seed,
-                     out_dir=args.out, resume=args.resume)
+                     out_dir=args.out, resume=args.resume, overwrite=args.overwrite,
+                     strategy=args.strategy, precision=args.precision)
     print(runs.format_metrics(run.metrics))
     return 0
 
@@ -56,8 +57,16 @@ def build_parser():
     p.add_argument("--dataset", default=None, help="dataset name (default: the model's own)")
     p.add_argument("--profile", default=None, help="quick, classroom or full")
     p.add_argument("--out", default=None, help="run directory (default: runs/MODEL)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="default 0 (resuming: the run's own)")
     p.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out instead of refusing")
+    p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default=None,
+                   help="tf.distribute strategy (default: mirrored on several GPUs, else one "
+                        "device; multiworker reads TF_CONFIG)")
+    p.add_argument("--precision", choices=["mixed", "float32"], default=None,
+                   help="default: the profile's (mixed for the full profile on a GPU); "
+                        "a resumed run keeps its own")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("sample", help="write samples of a trained run to an .npz file")
@@ -86,7 +95,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as err:
         print(f"gan-course {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -44,11 +44,19 @@ def _latents(rng, n, latent_dim):
     return rng.standard_normal((n, latent_dim)).astype(np.float32)
 
 
-def _prior(sample, latent_dim):
-    """``draw(rng, n)``: latents from ``sample(n, seed=...)`` (e.g. ``model.latents``), else N(0, I)."""
+def _prior(sample, latent_dim, decode=None):
+    """``draw(rng, n)``: latents from ``sample(n, seed=...)``; without it, from the model whose
+    bound ``decode`` this is (``run.decode`` or ``model.decode``: its ``latents``, the prior it
+    was trained on, e.g. an InfoGAN's one-hot category and uniform codes), else N(0, I)."""
+    sample = sample or _latents_of(decode)
     if sample is None:
         return lambda rng, n: _latents(rng, n, latent_dim)
     return lambda rng, n: np.asarray(sample(n, seed=int(rng.integers(2**31))), np.float32)
+
+
+def _latents_of(decode):
+    owner = getattr(decode, "__self__", None)
+    return getattr(owner, "latents", None) or getattr(getattr(owner, "model", None), "latents", None)
 
 
 def _check_latent_dim(latent_dim):
@@ -64,16 +72,20 @@ class InterpolationPlayer(_Panel):
     many dimensions almost always has norm close to sqrt(latent_dim): the samples live on a thin
     shell. The straight line (lerp) cuts inside that shell, through latents the generator never
     saw while training, so its midpoints tend to look faded; slerp stays on the shell.
+
+    Endpoints come from the model's own prior: ``sample(n, seed=...)`` (e.g. ``model.latents``),
+    else the ``latents`` of the run or model whose ``decode`` is passed, else N(0, I).
     """
 
-    def __init__(self, decode, latent_dim, seed=0, n_frames=32, mode="slerp"):
+    def __init__(self, decode, latent_dim, seed=0, n_frames=32, mode="slerp", sample=None):
         if mode not in ("slerp", "lerp"):
             raise ValueError(f"mode must be 'slerp' or 'lerp', got {mode!r}")
         self.decode = decode
         self.latent_dim = _check_latent_dim(latent_dim)
         self.n_frames = max(2, int(n_frames))
         self._rng = np.random.default_rng(seed)
-        self.z0, self.z1 = _latents(self._rng, 2, self.latent_dim)
+        self._draw = _prior(sample, self.latent_dim, decode)
+        self.z0, self.z1 = self._draw(self._rng, 2)
 
         self.image = W.Image(format="png")
         self.t_slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=1 / (self.n_frames - 1),
@@ -100,7 +112,7 @@ class InterpolationPlayer(_Panel):
 
     def new_endpoints(self):
         """Draw two new endpoints (from the seeded stream) and redraw."""
-        self.z0, self.z1 = _latents(self._rng, 2, self.latent_dim)
+        self.z0, self.z1 = self._draw(self._rng, 2)
         self.update()
 
     def update(self):
@@ -133,7 +145,7 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     if n_samples < 2 * n_directions:
         raise ValueError(f"n_samples must be at least 2 * n_directions, got {n_samples}")
     rng = np.random.default_rng(seed)
-    z = _prior(sample, latent_dim)(rng, n_samples)
+    z = _prior(sample, latent_dim, decode)(rng, n_samples)
     x = np.concatenate([viz.decode_batch(decode, z[i:i + batch_size]).reshape(
         len(z[i:i + batch_size]), -1) for i in range(0, n_samples, batch_size)])
     x = (x - x.mean(axis=0)).astype(np.float64)
@@ -168,7 +180,7 @@ class LatentExplorer(_Panel):
         self.directions, self.explained = latent_directions(
             decode, self.latent_dim, n_directions, n_pca_samples, seed, sample=sample)
         self._rng = np.random.default_rng([seed, 1])
-        self._draw = _prior(sample, self.latent_dim)
+        self._draw = _prior(sample, self.latent_dim, decode)
         self.base = self._draw(self._rng, 1)[0]
         self._hold = False
 
@@ -218,16 +230,19 @@ class ClassPicker(_Panel):
 
     The latents stay fixed when the class changes (until "resample"), so each cell keeps its
     style while the content changes: the latent carries style, the label carries the class.
+    Latents come from the model's own prior, as for :class:`InterpolationPlayer`.
     """
 
-    def __init__(self, decode_conditional, latent_dim, class_names, seed=0, n_samples=16):
+    def __init__(self, decode_conditional, latent_dim, class_names, seed=0, n_samples=16,
+                 sample=None):
         self.decode = decode_conditional
         self.latent_dim = _check_latent_dim(latent_dim)
         self.class_names = [str(c) for c in class_names]
         if not self.class_names:
             raise ValueError("class_names is empty; expected one name per class")
         self._rng = np.random.default_rng(seed)
-        self.z = _latents(self._rng, n_samples, self.latent_dim)
+        self._draw = _prior(sample, self.latent_dim, decode_conditional)
+        self.z = self._draw(self._rng, n_samples)
 
         self.image = W.Image(format="png")
         options = [(name, i) for i, name in enumerate(self.class_names)]
@@ -247,7 +262,7 @@ class ClassPicker(_Panel):
 
     def resample(self):
         """Draw new latents and redraw."""
-        self.z = _latents(self._rng, len(self.z), self.latent_dim)
+        self.z = self._draw(self._rng, len(self.z))
         self.update()
 
     def update(self):

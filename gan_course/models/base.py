@@ -6,6 +6,9 @@ repeats an unbroken one), loss scaling under mixed precision, the metrics Keras 
 checks that turn wrong shapes and ranges into clear errors.
 """
 
+import collections.abc
+import inspect
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -173,7 +176,8 @@ class GAN(keras.Model):
     # --- input checks ----------------------------------------------------------------------------
 
     def fit(self, x=None, *args, **kwargs):
-        check_images(_first_batch(x), self.image_shape)
+        first, x = _first_batch(x)
+        check_images(first, self.image_shape)
         return super().fit(x, *args, **kwargs)
 
     # --- sampling ------------------------------------------------------------------------------
@@ -183,7 +187,13 @@ class GAN(keras.Model):
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latents must have shape (n, {self.latent_dim}), got {z.shape}")
-        images = self.ema_generator.predict_on_batch(z) if len(z) else np.zeros((0, *self.image_shape))
+        if not len(z):
+            images = np.zeros((0, *self.image_shape))
+        elif self.distribute_strategy.num_replicas_in_sync > 1:
+            # predict_on_batch would stack every replica's copy of the batch
+            images = self.ema_generator(z, training=False)
+        else:
+            images = self.ema_generator.predict_on_batch(z)
         return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
     def latents(self, n, seed=0):
@@ -205,14 +215,31 @@ def adam(hp, prefix):
 
 def compiled_gan(generator, discriminator, settings, seed, model_class=GAN, **model_args):
     """A :class:`GAN` (or ``model_class``) of the two networks, compiled with the settings'
-    Adam optimizers, label smoothing, steps per execution and XLA choice."""
+    Adam optimizers, label smoothing, steps per execution and XLA choice (adjusted to the
+    ``tf.distribute`` strategy it is built under, see :func:`execution`)."""
     hp = settings.hparams
     model = model_class(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed, **model_args)
+    steps_per_execution, jit_compile = execution(settings)
     model.compile(d_optimizer=adam(hp, "d"), g_optimizer=adam(hp, "g"),
                   label_smoothing=hp.get("label_smoothing", 0.0),
-                  steps_per_execution=settings.steps_per_execution,
-                  jit_compile=settings.jit_compile)
+                  steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
+
+
+def execution(settings, strategy=None):
+    """``(steps_per_execution, jit_compile)`` for ``settings`` under ``strategy`` (default: the
+    one in scope).
+
+    On one device, the settings' own. Under a strategy Keras 3 runs one step per call: its
+    multi-step loop fails under MirroredStrategy ("You must feed a value for placeholder
+    tensor", keras-team/keras issue 19246). XLA stays off on CPU replicas, whose variables it
+    cannot place ("Trying to access resource ... located in device CPU:1 from device CPU:0").
+    XLA also draws other random numbers than plain TensorFlow, so a run's noise depends on it."""
+    strategy = strategy or tf.distribute.get_strategy()
+    if type(strategy).__name__.startswith("_Default"):  # one device, no strategy
+        return settings.steps_per_execution, settings.jit_compile
+    on_cpus = all("CPU" in device.upper() for device in strategy.extended.worker_devices)
+    return 1, settings.jit_compile and not on_cpus
 
 
 def _loss_scaled(optimizer):
@@ -226,11 +253,29 @@ def _images_of(data):
 
 
 def _first_batch(x):
+    """The first batch of images that ``fit(x)`` will see, and ``x`` to pass on to Keras.
+
+    A Python generator or iterator is peeked at: its first batch is put back in front, so
+    nothing is lost. Inputs whose first batch cannot be had cheaply give None (no check)."""
     if isinstance(x, tf.data.Dataset):
         for batch in x.take(1):
-            return _images_of(batch)
+            return _images_of(batch), x
         raise ValueError("The dataset passed to fit is empty")
-    return _images_of(x)
+    if isinstance(x, keras.utils.PyDataset):
+        return _images_of(x[0]), x
+    if inspect.isgenerator(x) or isinstance(x, collections.abc.Iterator):
+        try:
+            first = next(x)
+        except StopIteration:
+            raise ValueError("The generator passed to fit yields no batch") from None
+        return _images_of(first), _chained(first, x)
+    images = _images_of(x)
+    return (images if hasattr(images, "shape") else None), x
+
+
+def _chained(first, rest):
+    yield first
+    yield from rest
 
 
 def check_images(images, expected_shape, low=-1.0, high=1.0):
