@@ -8,6 +8,7 @@ checks that turn wrong shapes and ranges into clear errors.
 
 import collections.abc
 import inspect
+import itertools
 
 import keras
 import numpy as np
@@ -256,7 +257,7 @@ def _first_batch(x):
     """The first batch of images that ``fit(x)`` will see, and ``x`` to pass on to Keras.
 
     A Python generator or iterator is peeked at: its first batch is put back in front, so
-    nothing is lost. Inputs whose first batch cannot be had cheaply give None (no check)."""
+    nothing is lost (and batches that are bare arrays are passed on as Keras wants them). Inputs whose first batch cannot be had cheaply give None (no check)."""
     if isinstance(x, tf.data.Dataset):
         for batch in x.take(1):
             return _images_of(batch), x
@@ -274,8 +275,9 @@ def _first_batch(x):
 
 
 def _chained(first, rest):
-    yield first
-    yield from rest
+    """``first`` then ``rest``, each batch a tuple as Keras wants (a bare array becomes ``(x,)``)."""
+    for batch in itertools.chain([first], rest):
+        yield tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
 
 
 def check_images(images, expected_shape, low=-1.0, high=1.0):

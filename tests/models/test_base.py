@@ -91,4 +91,5 @@ def test_compile_makes_no_keras_default_optimizer_and_builds_its_own():
     assert model.optimizer is None and model.built
     assert model.d_optimizer.built and model.g_optimizer.built
     slots = {id(v) for v in model.d_optimizer.variables + model.g_optimizer.variables}
-    assert len(slots) == 2 * 2 * len(model.trainable_weights) + 2 * 2  # m, v; iterations, lr
+    # Adam's m and v for each weight of its network, and its step counter and learning rate
+    assert len(slots) == 2 * len(model.trainable_weights) + 2 * 2
