@@ -46,7 +46,7 @@ def find_notebooks(paths):
 def grade_class(paths, jobs=1, timeout=grading.TIMEOUT, check_timeout=grading.CHECK_TIMEOUT,
                 root=None, report=None):
     """A :class:`~gan_course.grading.Grade` per notebook in ``paths``, ``jobs`` kernels at a
-    time, in the order :func:`rows` sorts them; ``report(grade, done, total)`` after each."""
+    time, in the order of :func:`sorted_grades`; ``report(grade, done, total)`` after each."""
     notebooks = find_notebooks(paths)
     course = grading.course_lessons(root)
 
@@ -66,10 +66,10 @@ def grade_class(paths, jobs=1, timeout=grading.TIMEOUT, check_timeout=grading.CH
             grades.append(future.result())
             if report:
                 report(grades[-1], len(grades), len(futures))
-    return rows(grades)
+    return sorted_grades(grades)
 
 
-def rows(grades):
+def sorted_grades(grades):
     """``grades`` sorted by lesson (unmatched last), student and notebook."""
     return sorted(grades, key=lambda g: (g.lesson is None, g.lesson or "", g.student, g.notebook))
 
@@ -77,7 +77,7 @@ def rows(grades):
 def exercise_columns(grades):
     """Every exercise id of the graded lessons, in lesson order."""
     columns = {}
-    for grade in rows(grades):
+    for grade in sorted_grades(grades):
         columns.update({ex_id: None for ex_id, _ in grade.exercises})
     return list(columns)
 
@@ -108,7 +108,7 @@ def write_csv(grades, path):
         writer = csv.writer(f)
         writer.writerow(["student", "notebook", "lesson", *columns, "score", "total",
                          "hints shown", "notes", "seconds"])
-        for grade in rows(grades):
+        for grade in sorted_grades(grades):
             statuses = {ex_id: grade.status(ex_id) for ex_id, _ in grade.exercises}
             writer.writerow([grade.student, grade.notebook, grade.lesson or "",
                              *[statuses.get(ex_id, "") for ex_id in columns], grade.score,
@@ -119,7 +119,7 @@ def write_csv(grades, path):
 
 def markdown(grades):
     """The gradebook as Markdown: a table per lesson, then the notebooks no lesson matches."""
-    ordered = rows(grades)
+    ordered = sorted_grades(grades)
     out = ["# Gradebook", "",
            f"{len(ordered)} notebook(s). ✅ passed, ❌ failed, ⬜ not attempted, ⚠️ error "
            "(not checked: see the notes).", ""]

@@ -12,6 +12,7 @@ grading is listed for the teacher to read (see :func:`review_notes`); it does no
 
 import ast
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,8 +153,6 @@ def grade(path, timeout=TIMEOUT, check_timeout=CHECK_TIMEOUT, root=None, course=
           student=""):
     """Run the notebook at ``path`` and check its exercises; a :class:`Grade`, never raises
     for a broken notebook (the Grade's ``problem`` says what was wrong)."""
-    import time
-
     started = time.perf_counter()
     course = course_lessons(root) if course is None else course
     result = _grade(Path(path), timeout, check_timeout, course)
@@ -298,6 +297,8 @@ def _is_stub_error(error):
 
 def main(notebook_path, timeout=TIMEOUT):
     """``gan-course check NOTEBOOK``: exit code 0 when every exercise passes, 1 otherwise."""
+    if not Path(notebook_path).is_file():
+        raise FileNotFoundError(f"{notebook_path}: no such notebook")
     result = grade(notebook_path, timeout=timeout)
     print(format_grade(result))
     return 0 if result.all_passed else 1

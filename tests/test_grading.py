@@ -1,8 +1,9 @@
 """Grading: verdicts come from the grader, never from what a notebook prints; a class at once.
 
-One batch of real gradings (a class of six lesson-01 notebooks, three forged lesson-02 notebooks,
-the lesson-02 solution, a notebook that kills its kernel, one of another course) runs once, two
-kernels at a time, through ``gan-course check``; a second, tiny notebook meets the time limits.
+One batch of real gradings runs once, two kernels at a time, through ``gan-course check``: the
+class of six of ``benchmarks/grade_class.py`` on lesson 01, three forged lesson-02 notebooks, the
+lesson-02 solution, a notebook that kills its kernel and one of another course. A second, tiny
+notebook meets the time limits.
 """
 
 import csv
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from benchmarks.grade_class import answered, make_class, wrong_rows
 from gan_course import cli, gradebook, grading, grading_probe, grading_session, lessons
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, CheckResult
 from gan_course.grading_session import ERROR
@@ -45,18 +47,6 @@ numpy.isclose = lambda a, b, **kwargs: numpy.ones(numpy.broadcast(a, b).shape, b
 
 def _read(kind, name):
     return lessons.read(ROOT / kind / name)
-
-
-def _answered(name, *exercise_ids, edit=None):
-    """The lesson ``name`` with the solution's cells of ``exercise_ids`` (``edit``ed)."""
-    lesson, solution = _read("lessons", name), _read("solutions", name)
-    for index, cell in enumerate(solution.cells):
-        ids = [e for e, _ in lessons.exercises(nbformat.v4.new_notebook(cells=[cell]))]
-        if lessons.has_solution(cell) and set(ids) & set(exercise_ids):
-            lesson.cells[index] = nbformat.from_dict(dict(cell))
-            if edit:
-                lesson.cells[index].source = edit(cell.source)
-    return lesson
 
 
 def _write(nb, path):
@@ -154,6 +144,22 @@ def test_the_probe_checks_with_the_course_as_installed(snapshot, monkeypatch):
     assert "saturating_grad and nonsaturating_grad are not defined" in verdict["message"]
 
 
+def test_what_a_check_imports_while_it_runs_is_fresh_too(snapshot, monkeypatch):
+    """2.2 imports ``gan_course.nets`` inside the check: a patched one does not reach it."""
+    import gan_course.checks.lesson02
+    import gan_course.nets
+    from tests.test_checks import SOLUTION_02
+
+    real = gan_course.nets.mlp_generator
+    monkeypatch.setattr(gan_course.nets, "mlp_generator",
+                        lambda latent_dim, shape, hidden: real(latent_dim, shape, (*hidden, 7)))
+    assert not gan_course.checks.lesson02.ex_2_2.verdict(SOLUTION_02["make_generator"])
+    verdict = json.loads(grading_probe.check_exercise(
+        grading_session.course_sources(), SOLUTION_02, "2.2", ["make_generator"], "t",
+        snapshot))
+    assert (verdict["status"], verdict["changed"]) == (PASSED, []), verdict
+
+
 def _reply(value, status="ok"):
     return {"content": {"status": "ok", "user_expressions": {"verdict": {
         "status": status, "data": {"text/plain": repr(value)}, "ename": "NameError",
@@ -214,16 +220,7 @@ def graded(tmp_path_factory):
     """The class, the forged notebooks and the odd ones, graded by ``gan-course check``."""
     base = tmp_path_factory.mktemp("grading")
     klass, others = base / "class", base / "others"
-    for student in ("ada", "ben"):
-        _write(_read("solutions", LESSON_01), klass / student / LESSON_01)
-    for student in ("cleo", "dan"):
-        _write(_read("lessons", LESSON_01), klass / student / LESSON_01)
-    _write(_answered(LESSON_01, "1.1", "1.2", "1.3", edit=lambda source: source.replace(
-        "return 0.5 * kl(p, m) + 0.5 * kl(q, m)", "return kl(p, m) + kl(q, m)")),
-        klass / "eve" / LESSON_01)
-    (klass / "finn").mkdir()
-    text = (ROOT / "solutions" / LESSON_01).read_text(encoding="utf-8")
-    (klass / "finn" / LESSON_01).write_text(text[: len(text) // 2], encoding="utf-8")
+    expected = make_class(klass, [LESSON_01])
     _write(new_notebook(cells=[
         new_code_cell("# Exercise 1.1: the value function\ndef value_function(a, b):\n    return 0"),
         new_code_cell("import os\nos._exit(1)")]), others / "crashes.ipynb")
@@ -233,11 +230,10 @@ def graded(tmp_path_factory):
         printed = _read("lessons", LESSON_02)
         printed.cells.append(new_code_cell(FAKE_VERDICTS))
         _write(printed, others / "prints_verdicts.ipynb")
-        patched = _answered(LESSON_02, "2.1", edit=lambda source: source.replace(
-            "/ 127.5 - 1.0", "/ 255.0"))
+        patched = answered(LESSON_02, [], mistake="2.1")
         patched.cells.insert(2, new_code_cell(PATCHES))
         _write(patched, others / "patches_checks.ipynb")
-        deleted = _answered(LESSON_02, "2.1")
+        deleted = answered(LESSON_02, ["2.1"])
         deleted.cells = [c for c in deleted.cells if "gc.checks.ex_" not in c.source]
         _write(deleted, others / "deletes_checks.ipynb")
         shutil.copy(ROOT / "solutions" / LESSON_02, others / "solution.ipynb")
@@ -255,6 +251,7 @@ def graded(tmp_path_factory):
         files_before, "grading writes nothing into the students' folders"
     with open(out, encoding="utf-8", newline="") as f:
         table = list(csv.DictReader(f))
+    assert wrong_rows(out, expected, [LESSON_01]) == []
     return {g.student: g for g in captured[0]}, table, out.with_suffix(".md").read_text()
 
 
@@ -292,15 +289,21 @@ def test_a_crashed_kernel_and_another_course_get_rows_saying_so(graded):
     assert next(r for r in table if r["student"] == "holidays")["lesson"] == ""
 
 
-def test_the_single_notebook_report(graded, capsys, monkeypatch):
+def test_the_single_notebook_report(graded, capsys, monkeypatch, tmp_path):
     grades, _, _ = graded
     report = grading.format_grade(grades["eve"])
     assert "1.3       ❌ failed" in report and "Hint: each KL term has a factor ½" in report
     assert "4 cell(s) stopped at an unfinished exercise" in report
     assert report.endswith("Score: 2/5")
-    monkeypatch.setattr(grading, "grade", lambda path, timeout: grades[path])
-    assert grading.main("ada", timeout=1) == 0 and grading.main("eve", timeout=1) == 1
+    monkeypatch.setattr(grading, "grade", lambda path, timeout: grades[path.parent.name])
+    for student in ("ada", "eve"):
+        (tmp_path / student).mkdir()
+        (tmp_path / student / LESSON_01).write_text("{}")
+    assert grading.main(tmp_path / "ada" / LESSON_01, timeout=1) == 0
+    assert grading.main(tmp_path / "eve" / LESSON_01, timeout=1) == 1
     assert "Score: 5/5" in capsys.readouterr().out
+    assert cli.main(["check", str(tmp_path / "nobody.ipynb")]) == 2
+    assert "nobody.ipynb: no such notebook" in capsys.readouterr().err
 
 
 @needs_mnist
