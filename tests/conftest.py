@@ -63,17 +63,30 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.data(*notebook_datasets(path)))
 
 
-def pytest_runtest_setup(item):
-    names = {name for mark in item.iter_markers("data") for name in (mark.args or ("mnist",))}
-    if not names:
-        return
-    if data_tests_skipped():
-        pytest.skip(f"data tests skipped on request ({SKIP_DATA}={os.environ[SKIP_DATA]})")
-    for name in sorted(names):
-        problem = dataset_problem(name)
-        if problem:
-            pytest.fail(f"{problem}\nTo run only the tests that need no dataset, set {SKIP_DATA}=1 "
-                        "or pass -m 'not data'.", pytrace=False)
+class DataGate:
+    """Before a data test: skip it on request, fail it when its dataset cannot be had.
+
+    A plugin rather than a conftest hook, so that it also sees the notebooks under
+    ``solutions/`` (a conftest's set-up hooks reach only the tests in its own folder).
+    """
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        names = {name for mark in item.iter_markers("data") for name in (mark.args or ("mnist",))}
+        if not names:
+            return
+        if data_tests_skipped():
+            pytest.skip(f"data tests skipped on request ({SKIP_DATA}={os.environ[SKIP_DATA]})")
+        for name in sorted(names):
+            problem = dataset_problem(name)
+            if problem:
+                pytest.fail(f"{problem}\nTo run only the tests that need no dataset, set "
+                            f"{SKIP_DATA}=1 or pass -m 'not data'.", pytrace=False)
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.has_plugin("gan-course-data-gate"):
+        config.pluginmanager.register(DataGate(), "gan-course-data-gate")
 
 
 @pytest.fixture(autouse=True)
