@@ -305,7 +305,7 @@ class NotebookSession:
         self.page.close()
 
 
-def check_notebook(browser, server, source, artifacts, timeout_s=900, settle_s=30):
+def check_notebook(browser, server, source, artifacts, timeout_s=1200, settle_s=30):
     """Run a copy of ``source`` in the page; returns (problems, screenshots, seconds).
 
     Problems: cells that errored or never ran; widget views that did not render live (text
