@@ -40,6 +40,15 @@ class _Panel:
         (image_widget or self.image).value = viz.png_bytes(self.current_image, DISPLAY_SIZE)
 
 
+def _image_view():
+    """An image shown at its own pixel size (about ``DISPLAY_SIZE``).
+
+    A box stretches its children across by default: in a VBox a 252-pixel digit grew to the
+    notebook's full width (about 970 px) and pushed the controls below the fold.
+    """
+    return W.Image(format="png", layout=W.Layout(align_self="flex-start"))
+
+
 def _latents(rng, n, latent_dim):
     return rng.standard_normal((n, latent_dim)).astype(np.float32)
 
@@ -87,7 +96,7 @@ class InterpolationPlayer(_Panel):
         self._draw = _prior(sample, self.latent_dim, decode)
         self.z0, self.z1 = self._draw(self._rng, 2)
 
-        self.image = W.Image(format="png")
+        self.image = _image_view()
         self.t_slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=1 / (self.n_frames - 1),
                                       description="t", readout_format=".2f")
         self.play = W.Play(value=0, min=0, max=self.n_frames - 1, interval=120,
@@ -184,7 +193,7 @@ class LatentExplorer(_Panel):
         self.base = self._draw(self._rng, 1)[0]
         self._hold = False
 
-        self.image = W.Image(format="png")
+        self.image = _image_view()
         self.sliders = [W.FloatSlider(value=0.0, min=-slider_range, max=slider_range, step=0.1,
                                       description=f"PC{i + 1} ({ratio:.0%})",
                                       style={"description_width": "initial"})
@@ -244,7 +253,7 @@ class ClassPicker(_Panel):
         self._draw = _prior(sample, self.latent_dim, decode_conditional)
         self.z = self._draw(self._rng, n_samples)
 
-        self.image = W.Image(format="png")
+        self.image = _image_view()
         options = [(name, i) for i, name in enumerate(self.class_names)]
         picker = W.ToggleButtons if len(options) <= 10 else W.Dropdown
         self.class_picker = picker(options=options, value=0, description="class")
@@ -300,8 +309,8 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
         self._tick = None
 
         self.status = W.HTML(value="waiting for training to start")
-        self.loss_image = W.Image(format="png")
-        self.image = W.Image(format="png")
+        self.loss_image = _image_view()
+        self.image = _image_view()
         self.widget = W.VBox([self.status, W.HBox([self.loss_image, self.image])])
 
     def on_train_begin(self, logs=None):
