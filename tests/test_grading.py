@@ -20,7 +20,7 @@ from benchmarks.grade_class import answered, make_class, wrong_rows
 from gan_course import cli, gradebook, grading, grading_probe, grading_session, lessons
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, CheckResult
 from gan_course.grading_session import ERROR
-from tests.conftest import _has_mnist, needs_mnist
+from tests.conftest import dataset_problem, needs_mnist
 
 ROOT = lessons.repo_root()
 LESSON_01, LESSON_02 = "01_gan_loss_math.ipynb", "02_mlp_gan_mnist.ipynb"
@@ -226,7 +226,7 @@ def graded(tmp_path_factory):
         new_code_cell("import os\nos._exit(1)")]), others / "crashes.ipynb")
     _write(new_notebook(cells=[new_markdown_cell("# My holidays"), new_code_cell("print(1)")]),
            others / "holidays.ipynb")
-    if _has_mnist():
+    if dataset_problem("mnist") is None:
         printed = _read("lessons", LESSON_02)
         printed.cells.append(new_code_cell(FAKE_VERDICTS))
         _write(printed, others / "prints_verdicts.ipynb")
