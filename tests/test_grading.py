@@ -145,13 +145,13 @@ def test_the_probe_checks_with_the_course_as_installed(snapshot, monkeypatch):
 
 
 def test_what_a_check_imports_while_it_runs_is_fresh_too(snapshot, monkeypatch):
-    """2.2 imports ``gan_course.nets`` inside the check: a patched one does not reach it."""
+    """2.2 imports ``gan_course.models.mlp_gan`` inside the check: a patched one does not reach it."""
     import gan_course.checks.lesson02
-    import gan_course.nets
+    import gan_course.models.mlp_gan
     from tests.test_checks import SOLUTION_02
 
-    real = gan_course.nets.mlp_generator
-    monkeypatch.setattr(gan_course.nets, "mlp_generator",
+    real = gan_course.models.mlp_gan.build_generator
+    monkeypatch.setattr(gan_course.models.mlp_gan, "build_generator",
                         lambda latent_dim, shape, hidden: real(latent_dim, shape, (*hidden, 7)))
     assert not gan_course.checks.lesson02.ex_2_2.verdict(SOLUTION_02["make_generator"])
     verdict = json.loads(grading_probe.check_exercise(
