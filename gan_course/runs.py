@@ -109,14 +109,15 @@ def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=Fal
         config.check_precision(precision)
     prof = config.profile(profile)
     out = Path(out_dir or Path("runs") / model)
+    strategy = config.make_strategy(strategy)
     if (out / "config.json").exists() and not resume:
         if not overwrite:
             raise FileExistsError(
                 f"{out} already holds a run. Pass resume=True (--resume) to continue it, "
                 f"overwrite=True (--overwrite) to start again, or choose another out_dir (--out)."
             )
-        _clear_run(out)
-    strategy = config.make_strategy(strategy)
+        if is_chief(strategy):
+            _clear_run(out)
     if resume and (out / "config.json").exists():
         spec = _read_json(out / "config.json")
         _check_same_run(out, spec, model, dataset, seed)
@@ -135,7 +136,7 @@ def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=Fal
                 "image_shape": list(images.shape[1:]), "settings": prof[model].as_dict()}
     spec["strategy"] = config.strategy_name(strategy)
     spec["replicas"] = int(strategy.num_replicas_in_sync)
-    out = _worker_directory(out, strategy)
+    out = _worker_directory(out, strategy, resume)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(spec, indent=2))
     run = _build(out, spec, strategy)
@@ -168,7 +169,7 @@ def is_chief(strategy):
                                     and not has_chief)
 
 
-def _worker_directory(out, strategy):
+def _worker_directory(out, strategy, resume=False):
     """Where this process writes the run. The other workers of a multi-worker run save their
     checkpoints with the chief (saving is collective) but into a temporary copy of ``out``."""
     if is_chief(strategy):
@@ -178,7 +179,7 @@ def _worker_directory(out, strategy):
 
     resolver = strategy.cluster_resolver
     copy = Path(tempfile.mkdtemp(prefix=f"gan-course-{resolver.task_type}{resolver.task_id}-"))
-    if (out / "checkpoint").is_dir():  # resuming: start from the chief's checkpoint
+    if resume and (out / "checkpoint").is_dir():  # start from the chief's checkpoint
         shutil.copytree(out / "checkpoint", copy / "checkpoint")
     return copy
 

@@ -154,6 +154,20 @@ def test_only_the_chief_writes_a_multiworker_run(tmp_path):
 
     (tmp_path / "checkpoint").mkdir()
     (tmp_path / "checkpoint" / "checkpoint").write_text("saved by the chief")
-    copy = runs._worker_directory(tmp_path, on("worker", 1, **workers))
+    copy = runs._worker_directory(tmp_path, on("worker", 1, **workers), resume=True)
     assert copy != tmp_path and (copy / "checkpoint" / "checkpoint").read_text() == "saved by the chief"
     assert runs._worker_directory(tmp_path, on("worker", 0, **workers)) == tmp_path
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_under_mixed_precision_images_and_logits_stay_float32(name):
+    from gan_course import config
+
+    settings = config.profile("quick")[name]
+    with config.precision_policy("mixed"):
+        model = registry.get(name).build(settings, (28, 28, 1), 0)
+    assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.generator.output.dtype == "float32"
+    outputs = model.discriminator.output
+    assert all(o.dtype == "float32" for o in (outputs if isinstance(outputs, list) else [outputs]))
+    assert keras.mixed_precision.global_policy().name == "float32"  # put back
