@@ -95,7 +95,7 @@ def build_parser():
     p.add_argument("--out", default=None,
                    help="the gradebook's CSV file, gradebook.md beside it (default: "
                         "gradebook.csv; written whenever more than one notebook is graded)")
-    p.add_argument("--timeout", type=int, default=600,
+    p.add_argument("--timeout", type=int, default=900,
                    help="seconds allowed for each notebook to run (then each check gets 120 s)")
     p.set_defaults(func=_cmd_check)
 

@@ -54,6 +54,9 @@ class SessionResult:
     problem: str = ""  # the notebook did not run to its end, or no verdict could be asked
     replaced: list = field(default_factory=list)  # builtins/NumPy names the notebook had changed
 
+    def add_problem(self, text):
+        self.problem = "; ".join(p for p in (self.problem, text) if p)
+
 
 @cache
 def course_sources():
@@ -150,15 +153,28 @@ async def _session(nb, cwd, arguments, timeout, check_timeout, profile):
     snapshot_token = secrets.token_hex(16)
     async with client.async_setup_kernel(env=env, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL):
-        await _reply(client, client.kc.execute(
-            "", silent=True, store_history=False, user_expressions={
-                "snapshot": probe_expression("take_snapshot", repr(snapshot_token))}), 60)
-        if await _run_cells(client, nb, timeout, result):
+        if await _snapshot(client, snapshot_token, result) and await _run_cells(
+                client, nb, timeout, result):
             await _check_all(client, arguments, check_timeout, snapshot_token, result)
     for exercise_id in arguments:
         result.verdicts.setdefault(exercise_id, Verdict(ERROR, f"not checked: {result.problem}."))
     result.cell_errors = _cell_errors(nb)
     return result
+
+
+async def _snapshot(client, token, result):
+    """Record builtins and NumPy before the first cell (see grading_probe); False if the kernel
+    died."""
+    from nbclient.exceptions import DeadKernelError
+
+    try:
+        await _reply(client, client.kc.execute(
+            "", silent=True, store_history=False,
+            user_expressions={"snapshot": probe_expression("take_snapshot", repr(token))}), 60)
+    except DeadKernelError:
+        result.add_problem("the kernel died as it started")
+        return False
+    return True
 
 
 async def _run_cells(client, nb, timeout, result):
@@ -172,20 +188,20 @@ async def _run_cells(client, nb, timeout, result):
     for index, cell in enumerate(nb.cells):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            result.problem = (f"the notebook's time limit of {timeout} s ran out before cell "
-                              f"{index}; it and the cells after it did not run")
+            result.add_problem(f"the notebook's time limit of {timeout} s ran out before cell "
+                               f"{index}; it and the cells after it did not run")
             break
         client.timeout = math.ceil(remaining)
         try:
             await client.async_execute_cell(cell, index,
                                             execution_count=client.code_cells_executed + 1)
         except DeadKernelError:
-            result.problem = (f"the kernel died in cell {index} (the notebook crashed Python: "
-                              "out of memory, or code that ends the process)")
+            result.add_problem(f"the kernel died in cell {index} (the notebook crashed Python: "
+                               "out of memory, or code that ends the process)")
             return False
         if timed_out:
-            result.problem = (f"the notebook's time limit of {timeout} s ran out in cell {index}; "
-                              "the cells after it did not run")
+            result.add_problem(f"the notebook's time limit of {timeout} s ran out in cell "
+                               f"{index}; the cells after it did not run")
             break
     return True
 
@@ -203,10 +219,10 @@ async def _check_all(client, arguments, check_timeout, snapshot_token, result):
             ready = (reply or {}).get("content", {}).get("user_expressions", {}).get("ready", {})
             if ready.get("status") != "ok":
                 why = f"{ready.get('ename')}: {ready.get('evalue')}" if ready else "no answer"
-                result.problem = f"the checks could not be loaded in the kernel ({why})"
+                result.add_problem(f"the checks could not be loaded in the kernel ({why})")
                 return
     except DeadKernelError:
-        result.problem = "the kernel died while the checks were loaded"
+        result.add_problem("the kernel died while the checks were loaded")
         return
     for exercise_id, names in arguments.items():
         token = secrets.token_hex(16)
@@ -220,7 +236,7 @@ async def _check_all(client, arguments, check_timeout, snapshot_token, result):
                 await client.km.interrupt_kernel()
                 reply = await _reply(client, message_id, _INTERRUPT_GRACE)
         except DeadKernelError:
-            result.problem = f"the kernel died while exercise {exercise_id} was checked"
+            result.add_problem(f"the kernel died while exercise {exercise_id} was checked")
             return
         verdict, replaced = read_probe_reply(reply, exercise_id, token) if reply else (None, [])
         result.replaced += [name for name in replaced if name not in result.replaced]
@@ -228,8 +244,8 @@ async def _check_all(client, arguments, check_timeout, snapshot_token, result):
             ERROR, f"its check did not finish within {check_timeout} s: does "
                    f"{' or '.join(names)} loop forever?")
         if reply is None:
-            result.problem = (f"the kernel stopped answering while exercise {exercise_id} "
-                              "was checked")
+            result.add_problem(f"the kernel stopped answering while exercise {exercise_id} "
+                               "was checked")
             return
 
 

@@ -209,7 +209,7 @@ def test_check_with_one_notebook_prints_its_table_and_a_class_writes_a_gradebook
     assert cli.main(["check", "a.ipynb", "b.ipynb", "--jobs", "3", "--timeout", "60"]) == 0
     assert cli.main(["check", "class", "--out", "book.csv"]) == 0
     assert calls == [("one", "a.ipynb"), ("class", ["a.ipynb", "b.ipynb"], 3, "gradebook.csv", 60),
-                     ("class", ["class"], None, "book.csv", 600)]
+                     ("class", ["class"], None, "book.csv", 900)]
 
 
 # ------------------------------------------------ one batch of real gradings, two at a time
@@ -268,7 +268,7 @@ def test_the_class_gradebook(graded):
         assert rows[student]["total"] == "5"
     assert rows["eve"]["hints shown"] == ("1.3: each KL term has a factor ½: "
                                           "JSD = ½ KL(p‖m) + ½ KL(q‖m).")
-    assert rows["finn"]["notes"].startswith("not a readable notebook (")
+    assert rows["finn"]["notes"].startswith("not valid JSON (line ")
     assert all(rows[s]["notes"] == "" for s in ("ada", "ben", "cleo", "dan", "eve"))
     assert grades["ada"].cell_errors == [] and grades["ada"].review == []
     assert f"## {LESSON_01}" in markdown and "| eve | " in markdown
