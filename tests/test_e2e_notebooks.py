@@ -54,12 +54,13 @@ def lab(tmp_path_factory):
         server.stop()
 
 
-def run_in_browser(lab, notebook):
+def run_in_browser(lab, notebook, settle_s=30):
     """Run ``notebook`` in the page; raise AssertionError listing every problem seen."""
     server, browser = lab
-    problems, shots, seconds = browser_lab.check_notebook(browser, server, notebook, ARTIFACTS)
+    problems, shots, seconds = browser_lab.check_notebook(browser, server, notebook, ARTIFACTS,
+                                                          settle_s=settle_s)
     print(f"{Path(notebook).name}: {seconds:.0f} s in the browser; screenshots: "
-          + ", ".join(p.name for p in shots))
+          + ", ".join(p.name for p in shots) + "".join(f"\n  problem: {p}" for p in problems))
     assert not problems, (f"{Path(notebook).name} in JupyterLab:\n  " + "\n  ".join(problems)
                           + f"\nserver log:\n{server.log_tail(10)}")
     return shots
@@ -118,4 +119,4 @@ def test_broken_widget_notebook_fails_the_check(lab, tmp_path, case):
     path = tmp_path / f"broken_{case}.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(AssertionError, match=expected):
-        run_in_browser(lab, path)
+        run_in_browser(lab, path, settle_s=10)  # its picture never changes: wait less
