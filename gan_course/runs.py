@@ -275,7 +275,8 @@ def _fit(run, verbose, extra_callbacks):
     if start_epoch < settings.epochs:
         images, labels = _training_arrays(run.spec["dataset"])
         stream = data.training_stream(images, settings.batch_size, seed=run.spec["seed"],
-                                      start_step=start_epoch * settings.steps_per_epoch)
+                                      start_step=start_epoch * settings.steps_per_epoch,
+                                      labels=labels if run.model.conditional else None)
         history = cbs.StepHistory(run.directory / "history.json", run.history or None)
         callbacks = [cbs.StopOnNaN(), history,
                      cbs.EpochCheckpoint(run._manager, run._checkpoint.epoch),
@@ -296,6 +297,10 @@ def _fit(run, verbose, extra_callbacks):
 def _sample_callbacks(run):
     if len(run.spec["image_shape"]) != 3:
         return []
+    if run.model.conditional:  # one column per class
+        classes = run.model.classes
+        return [cbs.SampleGrid(run.directory, run.model.latents(8 * classes, seed=1234),
+                               np.resize(np.arange(classes), 8 * classes), ncols=classes)]
     return [cbs.SampleGrid(run.directory, run.model.latents(64, seed=1234))]
 
 

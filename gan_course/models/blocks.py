@@ -115,3 +115,32 @@ def logit(h, name="logit"):
     """One raw logit per example, in float32."""
     return layers.Dense(1, dtype="float32", name=name)(h)
 
+
+
+def dcgan_generator_body(h, image_shape, width, upsampling="transpose", hidden=0):
+    """The DCGAN generator after its input vector ``h``: optional dense stages, a projection to a
+    small stack of feature maps, upsampling blocks that halve the filters as they double the size,
+    and a tanh image (28 -> 7 -> 14 -> 28; 64 -> 4 -> ... -> 64)."""
+    height, _, channels = image_shape
+    count = upsampling_blocks(height)
+    start = height // 2**count
+    for units in as_tuple(hidden):
+        h = dense_bn_relu(h, units)
+    h = dense_bn_relu(h, start * start * width * 2**(count - 1))
+    h = layers.Reshape((start, start, width * 2**(count - 1)))(h)
+    for i in range(count - 1, 0, -1):
+        h = upsample_block(h, width * 2**(i - 1), upsampling)
+    h = upsample(h, channels, upsampling, use_bias=True)
+    return float32_output(h, "tanh", "image")
+
+
+def dcgan_discriminator_body(h, side, width, hidden=0, dropout=0.0):
+    """The DCGAN discriminator up to its logit: one downsampling block per halving of ``side``
+    (filters doubling), flattened, an optional dense layer with LeakyReLU; dropout after each.
+    Returns the features the logit reads."""
+    for i in range(upsampling_blocks(side)):
+        h = dropped(downsample_block(h, width * 2**i), dropout)
+    h = layers.Flatten()(h)
+    if hidden:
+        h = dropped(layers.LeakyReLU(0.2)(layers.Dense(hidden)(h)), dropout)
+    return h
