@@ -142,10 +142,12 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     Instead (the GANSpace recipe of Harkonen et al. 2020, applied to pixels): decode a batch of
     random latents, find the top principal components of the flattened images, and regress each
     image-PC score on the latents; the regression weights point along the latent direction
-    that best moves that component. Directions are orthonormalised in order (unit length, so one
-    unit of slider equals one standard deviation of the latent prior). Returns float32
-    (n_directions, latent_dim) and the explained-variance ratios (n_directions,). ``sample(n,
-    seed=...)`` draws the model's own latents where they are not N(0, I) (an InfoGAN's codes).
+    that best moves that component. Directions are orthonormalised in order (unit length: for a
+    standard normal latent, one unit along a direction is one standard deviation of the prior;
+    for other latents, such as an InfoGAN's one-hot category and bounded codes, it is not, and
+    a direction mixes noise and code). Returns float32 (n_directions, latent_dim) and the
+    explained-variance ratios (n_directions,). ``sample(n, seed=...)`` draws the model's own
+    latents where they are not N(0, I) (an InfoGAN's codes).
     """
     latent_dim = _check_latent_dim(latent_dim)
     if not 1 <= n_directions <= latent_dim:
