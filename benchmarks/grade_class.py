@@ -2,8 +2,8 @@
 
 Each student's folder holds a copy of every lesson asked for: ada and ben the solutions, cleo
 and dan the untouched lessons, eve half of each lesson (its first exercises answered, the next
-one with a typical mistake), finn files that are not valid JSON. Prints the time taken and
-whether the gradebook says exactly that.
+one with a typical mistake of :data:`MISTAKES`), finn files that are not valid JSON. Prints the
+time taken and whether the gradebook says exactly that.
 
     python benchmarks/grade_class.py [--lessons 01,02,03] [--jobs 2] [--out DIR]
 """
@@ -24,6 +24,7 @@ MISTAKES = {  # exercise -> (solution text, eve's version): the hint names the m
     "2.1": ("/ 127.5 - 1.0", "/ 255.0"),
     "2.3": ("logit = layers.Dense(1)(h)", 'logit = layers.Dense(1, activation="sigmoid")(h)'),
     "3.3": (", rowvar=False", ""),
+    "5.3": ("axis=1, keepdims=True)", "axis=1)"),
 }
 
 
@@ -52,14 +53,15 @@ def make_class(folder, names, root=None):
         solution_path = lessons.repo_root(root) / "solutions" / name
         ids = [e for e, _ in lessons.exercises(lessons.read(solution_path))]
         half = len(ids) // 2
-        mistake = ids[half]
+        mistake = ids[half] if ids[half] in MISTAKES else None  # else eve leaves it undone
         notebooks = {
             "ada": (lessons.read(solution_path), ["passed"] * len(ids)),
             "ben": (lessons.read(solution_path), ["passed"] * len(ids)),
             "cleo": (lessons.read(lessons.lesson_path(name, root)), ["not attempted"] * len(ids)),
             "dan": (lessons.read(lessons.lesson_path(name, root)), ["not attempted"] * len(ids)),
             "eve": (answered(name, ids[:half], mistake, root),
-                    ["passed"] * half + ["failed"] + ["not attempted"] * (len(ids) - half - 1)),
+                    ["passed"] * half + ["failed" if mistake else "not attempted"]
+                    + ["not attempted"] * (len(ids) - half - 1)),
         }
         for student, (nb, statuses) in notebooks.items():
             (folder / student).mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ from gan_course import grading_session, lessons
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, parse_line
 from gan_course.grading_session import ERROR
 
-STATUSES = (PASSED, FAILED, NOT_ATTEMPTED, ERROR)
 TIMEOUT = 900  # seconds for a whole notebook
 CHECK_TIMEOUT = 120  # seconds for one exercise's check
 CHECK_NAME = re.compile(r"^ex_(\d+)_(\d+)$")  # gc.checks.ex_2_4: exercise 2.4

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-STATUSES = ("passed", "failed", "not attempted")
+from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED
+
+STATUSES = (PASSED, FAILED, NOT_ATTEMPTED)  # what a check can say
 ERROR = "error"  # the grader could not get a verdict (time limit, dead kernel, broken probe)
 _SKIPPED_ENTRIES = {"runs", ".ipynb_checkpoints"}
 _INTERRUPT_GRACE = 15  # seconds a kernel gets to answer after an interrupt
