@@ -315,7 +315,8 @@ def answer_dependent_cells(nb):
     Names are followed through the notebook from top to bottom. Every name an exercise cell
     binds carries its answer. A statement that mentions an answer-carrying name passes the
     answer on to the names it binds and to those it may change in place (see :func:`_changed`);
-    a statement that mentions none rebinds its targets to answer-free values. Modules never
+    a statement that mentions none rebinds its targets to answer-free values, unless it follows an
+    answer-dependent statement of the same cell (which may raise before it runs). Modules never
     carry an answer. A cell depends on an exercise when one of its statements mentions an
     answer-carrying name, when it holds an answer itself, when it does not parse (nothing can
     be proved about it) or when it carries the ``shows-answer`` tag.
@@ -332,13 +333,15 @@ def answer_dependent_cells(nb):
             continue
         if ANSWER_TAG in cell.get("metadata", {}).get("tags", []):
             dependent.add(number)
+        stopped = False  # an answer-dependent statement may raise: what follows may not run
         for statement in statements:
             bound = _bound(statement)
             if isinstance(statement, (ast.Import, ast.ImportFrom)):
                 modules |= bound
                 carrying -= bound
-            elif _names(statement) & carrying:
+            elif stopped or _names(statement) & carrying:
                 dependent.add(number)
+                stopped = True
                 modules -= bound
                 carrying |= (bound | _changed(statement, carrying)) - modules
             else:
