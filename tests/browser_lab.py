@@ -322,11 +322,14 @@ def check_notebook(browser, server, source, artifacts, timeout_s=1200, settle_s=
         session.run_all(timeout_s)
         saved = session.save()
         problems += saved_problems(saved)
+        widgets, expected = session.widgets(), saved_widget_count(saved)
+        deadline = time.monotonic() + settle_s  # views render asynchronously
+        while widgets.count() < expected and time.monotonic() < deadline:
+            time.sleep(0.25)
         failed_views = session.page.locator(".jp-OutputArea-output",
                                             has_text="Error displaying widget").count()
         if failed_views:
             problems.append(f"{failed_views} output(s) say 'Error displaying widget'")
-        widgets, expected = session.widgets(), saved_widget_count(saved)
         if widgets.count() != expected:
             problems.append(f"the kernel sent {expected} widget view(s); {widgets.count()} "
                             "rendered as live widgets (the others show text or nothing)")

@@ -105,7 +105,7 @@ W.VBox([W.Image(value=png.getvalue()), W.FloatSlider()])  # the box stretches th
     "model_missing": ("""from IPython.display import display
 display({"application/vnd.jupyter.widget-view+json": {
              "model_id": "0123456789abcdef", "version_major": 2, "version_minor": 0},
-         "text/plain": "InterpolationPlayer(...)"}, raw=True)""", "rendered as live widgets"),
+         "text/plain": "InterpolationPlayer(...)"}, raw=True)""", "say 'Error displaying widget'"),
 }
 
 
