@@ -33,7 +33,9 @@ def train_steps(name, strategy, steps, settings):
     with strategy.scope():
         model = models.get(name).build(settings, (28, 28, 1), SEED)
     images = data.load_uint8("mnist", "train")[0][:2048]
-    stream = data.training_stream(images, settings.batch_size, seed=SEED)
+    # A WGAN-GP step takes one real batch per critic update, stacked into one.
+    per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
+    stream = data.training_stream(images, per_step, seed=SEED)
     if steps:
         model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
     return model

@@ -15,7 +15,7 @@ from keras import layers
 
 from gan_course import losses, metrics
 from gan_course.models import blocks
-from gan_course.models.base import GAN, _first_batch, _images_of, compiled_gan
+from gan_course.models.base import GAN, _first_batch, _images_of, compiled_gan, execution
 from gan_course.models.registry import (
     Recipe,
     evaluate_images,
@@ -153,18 +153,33 @@ class WGANGP(GAN):
         return [self.d_loss_tracker, self.g_loss_tracker, self.gp_tracker,
                 self.wasserstein_tracker]
 
+    def critic_batches(self, real):
+        """The ``n_critic`` real batches of one step: rows ``k, k + n_critic, ...`` for update k.
+
+        Interleaved rather than consecutive, so that under a tf.distribute strategy, where each
+        replica holds a consecutive share of the step's rows, every replica's part of batch k is
+        exactly its share of what batch k is on one device."""
+        return [real[k::self.n_critic] for k in range(self.n_critic)]
+
     def critic_step(self, real, index=0):
-        """One critic update on one real batch; returns (loss, penalty, Wasserstein estimate)."""
-        z = self.sample_latent(tf.shape(real)[0], stream=1 + index)
+        """One critic update on one real batch; returns (loss, penalty, Wasserstein estimate).
+
+        Noise (latents and the penalty's interpolation weights e) is drawn for the global batch
+        with :meth:`step_noise`, and the loss is divided among replicas by ``_scaled``, so any
+        number of replicas computes what one device computes."""
+        batch = tf.shape(real)[0]
+        z = self.sample_latent(batch, stream=1 + index)
+        rank = len(real.shape)
+        e = self.step_noise(lambda rows, seed: losses.interpolation_weights(rows, rank, seed),
+                            batch, stream=100 + index)
         fake = tf.cast(self.generator(z, training=True), real.dtype)
         with tf.GradientTape() as tape:
-            scores = tf.cast(self.critic(tf.concat([real, fake], 0), training=True), tf.float32)
-            real_scores, fake_scores = tf.split(scores, 2)
+            real_scores, fake_scores = tf.split(tf.cast(self.discriminate(real, fake),
+                                                        tf.float32), 2)
             estimate = losses.wasserstein_estimate(real_scores, fake_scores)
             penalty = tf.constant(0.0)
             if self.gp_weight:
-                penalty = losses.gradient_penalty(self.critic, real, fake,
-                                                  seed=self._noise_seed(100 + index))
+                penalty = losses.gradient_penalty(self.critic, real, fake, e=e)
             loss = -estimate + self.gp_weight * penalty
             scaled = self._scaled(loss, self.d_optimizer)
         self._apply(tape, scaled, self.critic, self.d_optimizer)
@@ -173,7 +188,7 @@ class WGANGP(GAN):
         return loss, penalty, estimate
 
     def train_step(self, data):
-        reals = tf.split(_images_of(data), self.n_critic)
+        reals = self.critic_batches(_images_of(data))
         for index, real in enumerate(reals):
             loss, penalty, estimate = self.critic_step(real, index)
             self.d_loss_tracker.update_state(loss)
@@ -190,12 +205,16 @@ class WGANGP(GAN):
         return {m.name: m.result() for m in self.metrics}
 
     def fit(self, x=None, *args, **kwargs):
-        first = _first_batch(x) if isinstance(x, tf.data.Dataset) else None
-        if first is not None and first.shape[0] is not None and first.shape[0] % self.n_critic:
+        if hasattr(x, "shape"):  # arrays: Keras cuts the batches
+            rows = kwargs.get("batch_size") or 32
+        else:
+            first, x = _first_batch(x)
+            rows = None if first is None else first.shape[0]
+        if rows is not None and rows % self.n_critic:
             raise ValueError(
                 f"A WGAN-GP step takes {self.n_critic} real batches, one per critic update, "
                 f"stacked into one: its batches must hold a multiple of n_critic = "
-                f"{self.n_critic} examples, got {first.shape[0]}. Batch the data with "
+                f"{self.n_critic} examples, got {rows}. Batch the data with "
                 f"n_critic * batch_size examples (gc.train does).")
         return super().fit(x, *args, **kwargs)
 
@@ -227,9 +246,9 @@ def build(settings, image_shape, seed):
     model = WGANGP(generator, critic, n_critic=hp["n_critic"],
                    gp_weight=0.0 if clip_value else hp.get("gp_weight", losses.GP_WEIGHT),
                    clip_value=clip_value, ema_decay=hp["ema_decay"], seed=seed)
+    steps_per_execution, jit_compile = execution(settings)
     model.compile(d_optimizer=_optimizer(hp, "d"), g_optimizer=_optimizer(hp, "g"),
-                  steps_per_execution=settings.steps_per_execution,
-                  jit_compile=settings.jit_compile)
+                  steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
 
 
