@@ -63,6 +63,9 @@ def test_the_check_calls_of_every_solution_name_its_functions():
     assert course[LESSON_01].arguments["1.4"] == ("saturating_grad", "nonsaturating_grad")
     assert course[LESSON_02].arguments == {"2.1": ("scale_images",), "2.2": ("make_generator",),
                                           "2.3": ("make_discriminator",), "2.4": ("train_step",)}
+    assert course["04_wgan_gp.ipynb"].arguments == {
+        "4.1": ("critic_loss", "generator_loss"), "4.2": ("gradient_penalty",),
+        "4.3": ("critic_updates",), "4.4": ("clip_weights",)}
     assert [e for e, _ in course["03_dcgan.ipynb"].exercises] == ["3.1", "3.2", "3.3", "3.4"]
 
 
