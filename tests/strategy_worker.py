@@ -5,6 +5,7 @@ anything else touches TensorFlow: tests/test_strategy.py runs this file in a fre
 
     python tests/strategy_worker.py compare MODEL STEPS   # weights: one device vs two replicas
     python tests/strategy_worker.py train OUT_DIR STRATEGY  # gc.train(..., strategy=STRATEGY)
+    python tests/strategy_worker.py lab KIND STEPS          # lesson 04's 2-D lab models
 """
 
 import dataclasses
@@ -67,6 +68,29 @@ def compare(name, steps):
             "steps_per_execution": two.steps_per_execution}
 
 
+def lab(kind, steps):
+    """Critic (or discriminator) weights of lesson 04's 2-D lab model ``kind`` after ``steps``
+    steps: one device against two replicas (one step per call, no XLA, as under the strategy)."""
+    from gan_course import lab2d
+
+    settings = dataclasses.replace(config.profile("quick")["wgan_gp_2d"], steps_per_execution=1,
+                                   jit_compile=False)
+    points = data.toy_points("toy_8gaussians", 4000, seed=0)
+    weights = {}
+    for name, strategy in (("one", tf.distribute.get_strategy()),
+                           ("two", config.make_strategy("mirrored"))):
+        keras.backend.clear_session()
+        with strategy.scope():
+            model = lab2d.build(kind, settings, seed=SEED)
+        per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
+        model.fit(data.training_stream(points, per_step, seed=SEED), epochs=1,
+                  steps_per_epoch=steps, verbose=0)
+        weights[name] = [np.array(w.numpy()) for w in model.discriminator.trainable_weights]
+    return {"max_diff": max(float(np.max(np.abs(a - b)))
+                            for a, b in zip(weights["one"], weights["two"])),
+            "max_weight": max(float(np.max(np.abs(w))) for w in weights["two"])}
+
+
 def train(out_dir, strategy):
     run = gc.train("mlp_gan", profile="quick", seed=SEED, out_dir=out_dir, strategy=strategy,
                    verbose=0)
@@ -79,6 +103,8 @@ if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "compare":
         result = compare(args[0], int(args[1]))
+    elif command == "lab":
+        result = lab(args[0], int(args[1]))
     elif command == "train":
         result = train(args[0], args[1])
     else:
