@@ -161,11 +161,11 @@ def coverage_table(runs):
     """The modes each run covers at each snapshot, as printable text."""
     runs = list(runs.values()) if isinstance(runs, dict) else list(runs)
     steps = [s.step for s in runs[0].snapshots]
-    width = max(len(r.label) for r in runs) + 2
-    lines = [f"{'step':>6}  " + "".join(f"{r.label:<{width + 16}}" for r in runs)]
+    cells = [[describe(s.quality) for s in r.snapshots] for r in runs]
+    width = max(len(text) for column in [[r.label] for r in runs] + cells for text in column) + 3
+    lines = [f"{'step':>6}  " + "".join(f"{r.label:<{width}}" for r in runs).rstrip()]
     for i, step in enumerate(steps):
-        lines.append(f"{step:>6}  " + "".join(f"{describe(r.snapshots[i].quality):<{width + 16}}"
-                                             for r in runs))
+        lines.append(f"{step:>6}  " + "".join(f"{column[i]:<{width}}" for column in cells).rstrip())
     return "\n".join(lines)
 
 

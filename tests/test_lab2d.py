@@ -1,6 +1,7 @@
 """Lesson 04's 2-D lab: snapshot training, pictures, the coverage table and the snapshot player."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -39,6 +40,12 @@ def test_pictures_and_table(lab_runs):
     table = lab2d.coverage_table(lab_runs).splitlines()
     assert len(table) == 4 and "plain GAN" in table[0] and "WGAN-GP" in table[0]
     assert table[-1].split()[0] == "20" and "/8 modes" in table[-1]
+    # step, then one column per run, apart even when a cell is as wide as it gets
+    wide = {"modes_covered": 8, "modes": 8, "high_quality": 0.99}
+    copies = [dataclasses.replace(run, snapshots=[dataclasses.replace(run.snapshots[-1],
+                                                                      quality=wide)])
+              for run in lab_runs.values()]
+    assert len(re.split(r"\s{2,}", lab2d.coverage_table(copies).splitlines()[-1].strip())) == 3
 
 
 def test_player_steps_through_the_snapshots(lab_runs):
