@@ -172,8 +172,9 @@ def coverage_table(runs):
 class SnapshotPlayer:
     """Step through the snapshots of several lab runs side by side: a slider and a play button.
 
-    ``.widget`` is the ipywidgets container; ``.index`` the snapshot on display; ``.show(i)``
-    draws snapshot ``i`` (frames are drawn once, then cached)."""
+    It opens on the first snapshot, so that play shows training from its start. ``.widget`` is
+    the ipywidgets container; ``.index`` the snapshot on display; ``.show(i)`` draws snapshot
+    ``i`` (frames are drawn once, then cached)."""
 
     def __init__(self, runs, interval=600):
         self.runs = list(runs.values()) if isinstance(runs, dict) else list(runs)
@@ -183,14 +184,15 @@ class SnapshotPlayer:
                              "snapshots (train them with the same settings and every)")
         last = len(self.runs[0].snapshots) - 1
         self._frames = {}
-        self.image = W.Image(format="png")
-        self.slider = W.IntSlider(value=last, min=0, max=last, description="snapshot",
+        # Shown at its own pixel size: a box would stretch it across the notebook.
+        self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start"))
+        self.slider = W.IntSlider(value=0, min=0, max=last, description="snapshot",
                                   continuous_update=False)
-        self.play = W.Play(value=last, min=0, max=last, interval=int(interval), description="play")
+        self.play = W.Play(value=0, min=0, max=last, interval=int(interval), description="play")
         W.link((self.play, "value"), (self.slider, "value"))
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
         self.widget = W.VBox([W.HBox([self.play, self.slider]), self.image])
-        self.show(last)
+        self.show(0)
 
     @property
     def index(self):

@@ -50,12 +50,13 @@ def test_pictures_and_table(lab_runs):
 
 def test_player_steps_through_the_snapshots(lab_runs):
     player = lab2d.SnapshotPlayer(lab_runs)
-    assert player.index == 2 and player.slider.max == 2
-    last = player.image.value
-    player.play.value = 0  # the play button drives the slider
-    assert player.index == 0 and player.image.value != last
-    player.slider.value = 2
-    assert player.image.value == last  # frames are cached
+    assert player.index == 0 and player.slider.max == 2  # opens at the start of training
+    assert player.image.layout.align_self == "flex-start"  # not stretched across the page
+    first = player.image.value
+    player.play.value = 2  # the play button drives the slider
+    assert player.index == 2 and player.image.value != first
+    player.slider.value = 0
+    assert player.image.value == first  # frames are cached
 
 
 def test_bad_arguments_are_explained(lab_runs):
