@@ -32,8 +32,9 @@ def train_steps(name, strategy, steps, settings):
     config.seed_everything(SEED)
     with strategy.scope():
         model = models.get(name).build(settings, (28, 28, 1), SEED)
-    images = data.load_uint8("mnist", "train")[0][:2048]
-    stream = data.training_stream(images, settings.batch_size, seed=SEED)
+    images, labels = (part[:2048] for part in data.load_uint8("mnist", "train"))
+    stream = data.training_stream(images, settings.batch_size, seed=SEED,
+                                  labels=labels if model.conditional else None)
     if steps:
         model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
     return model
