@@ -164,7 +164,18 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
         self.d_fake_tracker.update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
-        return {m.name: m.result() for m in self.metrics}
+        return self.logs()
+
+    def logs(self):
+        """Every metric's value, for Keras' progress bar and history; a model's ``train_step``
+        returns this. Under a multi-worker strategy each is a one-number vector: Keras 3 reduces
+        a scalar across workers along an axis it lacks (tensorflow/tensorflow issue 72388)."""
+        values = {m.name: m.result() for m in self.metrics}
+        strategy = self.distribute_strategy
+        if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+                and strategy.extended._in_multi_worker_mode()):
+            values = {name: tf.reshape(value, [1]) for name, value in values.items()}
+        return values
 
     def update_ema(self):
         """Move the sampling generator towards the trained one (warm-up: faster early on)."""
