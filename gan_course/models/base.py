@@ -136,12 +136,16 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real = _images_of(data)
-        batch = tf.shape(real)[0]
-        z = self.sample_latent(batch)
+        z = self.sample_latent(tf.shape(real)[0])
+        return self.adversarial_step(lambda: self.generator(z, training=True),
+                                     lambda fake: self.discriminate(real, fake))
+
+    def adversarial_step(self, generate, discriminate):
+        """One update of both networks from the same forward pass: ``generate()`` makes the
+        fakes, ``discriminate(fake)`` scores the real images then the fakes."""
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(z, training=True)
-            logits = self.discriminate(real, fake)
-            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
+            fake = generate()
+            real_logits, fake_logits = tf.split(tf.cast(discriminate(fake), tf.float32), 2)
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
             g_loss = self.g_loss_fn(fake_logits)
             d_scaled = self._scaled(d_loss, self.d_optimizer)

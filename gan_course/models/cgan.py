@@ -149,18 +149,9 @@ class ConditionalGAN(GAN):
         real, real_labels = data[0], tf.cast(data[1], tf.int32)
         batch = tf.shape(real)[0]
         z, fake_labels = self.sample_latent(batch), self.sample_labels(batch)
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator([z, fake_labels], training=True)
-            logits = self.discriminate(real, fake, tf.concat([real_labels, fake_labels], 0))
-            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
-            d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
-            g_loss = self.g_loss_fn(fake_logits)
-            d_scaled = self._scaled(d_loss, self.d_optimizer)
-            g_scaled = self._scaled(g_loss, self.g_optimizer)
-        self._apply(d_tape, d_scaled, self.discriminator, self.d_optimizer)
-        self._apply(g_tape, g_scaled, self.generator, self.g_optimizer)
-        self.update_ema()
-        return self._report(d_loss, g_loss, real_logits, fake_logits)
+        labels = tf.concat([real_labels, fake_labels], 0)
+        return self.adversarial_step(lambda: self.generator([z, fake_labels], training=True),
+                                     lambda fake: self.discriminate(real, fake, labels))
 
     def fit(self, x=None, y=None, *args, **kwargs):
         images, labels = _first_labelled_batch(x, y)
