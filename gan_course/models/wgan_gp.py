@@ -202,7 +202,7 @@ class WGANGP(GAN):
         self._apply(tape, scaled, self.generator, self.g_optimizer)
         self.update_ema()
         self.g_loss_tracker.update_state(g_loss)
-        return {m.name: m.result() for m in self.metrics}
+        return self.logs()
 
     def fit(self, x=None, *args, **kwargs):
         if hasattr(x, "shape"):  # arrays: Keras cuts the batches
