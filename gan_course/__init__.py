@@ -15,7 +15,7 @@ def __getattr__(name):
     import importlib
 
     lazy_modules = {"data", "nets", "gan", "callbacks", "metrics", "viz", "widgets", "checks",
-                    "lessons", "recipes", "runs", "style"}
+                    "lessons", "recipes", "runs", "style", "art", "vgg", "style_studio"}
     if name in lazy_modules:
         return importlib.import_module(f"gan_course.{name}")
     if name in ("train", "load_run", "Run"):
