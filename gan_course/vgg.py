@@ -62,7 +62,9 @@ def build_vgg(layers, seed=None):
     """VGG19's convolutions up to the deepest of ``layers``, average pooling between blocks.
 
     With ``seed`` the kernels are drawn from a seeded He normal initialiser (variance 2 / fan-in,
-    which keeps activations the same size from layer to layer) and the biases are zero.
+    which keeps activations the same size from layer to layer) and the biases are zero. The
+    network computes in float32 even under a mixed-precision policy: its activations reach
+    thousands, and their Gram matrices sum squares of them.
     """
     import keras
     from keras import layers as L
@@ -76,9 +78,9 @@ def build_vgg(layers, seed=None):
     for index, name in enumerate(LAYERS[:last + 1]):
         block = int(name[5])
         if name.endswith("conv1") and block > 1:
-            h = L.AveragePooling2D(2, name=f"block{block - 1}_pool")(h)
+            h = L.AveragePooling2D(2, name=f"block{block - 1}_pool", dtype="float32")(h)
         h = L.Conv2D(BLOCKS[block - 1][0], 3, padding="same", activation="relu", name=name,
-                     kernel_initializer=init(index))(h)
+                     kernel_initializer=init(index), dtype="float32")(h)
         found[name] = h
     return keras.Model(x, [found[name] for name in layers], name="vgg19_features")
 

@@ -252,3 +252,28 @@ def test_stylize_reports_bad_input_in_one_line(offline, tmp_path, capsys):
     code = cli.main(["stylize", str(tmp_path / "none.jpg"), "--style", PAINTING,
                      "--out", str(tmp_path / "x.png")])
     assert code == 2 and "not found" in capsys.readouterr().err
+
+
+def test_pictures_come_from_the_package_or_from_the_originals(tmp_path, monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_DATA", raising=False)
+    packaged = style.load(CONTENT, 64)
+    np.testing.assert_allclose(packaged[0], art.load_image(art.ASSETS / "photos" / f"{CONTENT}.jpg",
+                                                           64))
+    original = tmp_path / "art" / "content_photos" / art.catalog()["photos"][CONTENT]["original"]
+    original.parent.mkdir(parents=True)
+    Image.fromarray(np.uint8(packaged[0, ::-1] * 255)).resize((1200, 800)).save(original)
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path))
+    flipped = style.load(CONTENT, 64)
+    assert flipped.shape == packaged.shape
+    assert np.abs(flipped[0] - packaged[0, ::-1]).mean() < 0.05  # the (flipped) original is used
+
+
+def test_features_stay_float32_under_mixed_precision(offline):
+    keras.mixed_precision.set_global_policy("mixed_float16")  # as setup_device does on a GPU
+    try:
+        net = vgg.feature_net(["block1_conv1", "block2_conv1"], "random")
+        found = net(np.zeros((1, 32, 32, 3), np.float32))
+        assert all(v.dtype == "float32" for v in found.values())
+        assert style.transfer(CONTENT, PAINTING, steps=2, verbose=0).steps == 2
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
