@@ -188,7 +188,7 @@ class StyleTransfer:
         self.variable = tf.Variable(content_image, dtype=tf.float32, name="image")
         self.optimizer = keras.optimizers.Adam(self.settings["learning_rate"])
 
-        @tf.function
+        @_compiled
         def adam_step():
             """One Adam step on the pixels; returns the losses of the image it started from."""
             with tf.GradientTape() as tape:
@@ -198,7 +198,7 @@ class StyleTransfer:
             self.variable.assign(tf.clip_by_value(self.variable, 0.0, 1.0))
             return losses
 
-        @tf.function
+        @_compiled
         def losses_and_gradient(image):
             with tf.GradientTape() as tape:
                 tape.watch(image)
@@ -206,7 +206,7 @@ class StyleTransfer:
             return losses, tape.gradient(losses["total"], image)
 
         self._adam_step, self._losses_and_gradient = adam_step, losses_and_gradient
-        self._current_losses = tf.function(lambda: self.losses(self.variable))
+        self._current_losses = _compiled(lambda: self.losses(self.variable))
 
     @property
     def image(self):
@@ -295,6 +295,17 @@ class StyleTransfer:
         return StyleResult(self.image, {k: list(v) for k, v in self.history.items()},
                            self.features, self.net.kind, self.seconds, self.content_name,
                            self.style_name, dict(self.settings), self.evaluations)
+
+
+def _compiled(fn):
+    """``tf.function(fn)``. Every transfer compiles its own steps, for its own images and
+    features; TensorFlow would count those as wasteful retracing of one function and warn, so the
+    warning is switched off for these functions."""
+    import tensorflow as tf
+
+    compiled = tf.function(fn)
+    compiled._omit_frequent_tracing_warning = True  # read by TensorFlow's retracing detector
+    return compiled
 
 
 @dataclasses.dataclass

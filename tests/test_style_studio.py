@@ -43,7 +43,7 @@ def studio(tmp_path):
 def test_studio_shows_the_choices_with_their_credits(studio):
     assert studio.photo.value == "mount_rainier" and len(studio.painting.options) == 11
     assert "Mount Rainier National Park, photo by" in studio.credits.value
-    assert "The Starry Night, painting by Vincent van Gogh" in studio.credits.value
+    assert "The Starry Night (1889), painting by Vincent van Gogh" in studio.credits.value
     before = studio.image.value
     studio.photo.value = "aitzgorri"
     assert studio.image.value != before and "Aitzol Berasategi" in studio.credits.value
