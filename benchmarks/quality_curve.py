@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_course import config, data, metrics, recipes, viz  # noqa: E402
+from gan_course import config, data, metrics, models, viz  # noqa: E402
 
 
 def main():
@@ -36,7 +36,7 @@ def main():
     settings = config.RunSettings(**{**base, **overrides})
     config.seed_everything(args.seed)
     images, _ = data.load_uint8(args.dataset, "train")
-    model = recipes.get(args.model).build(settings, images.shape[1:], args.seed)
+    model = models.get(args.model).build(settings, images.shape[1:], args.seed)
     print(f"{args.model} {json.dumps(settings.as_dict())}\n{config.describe(args.profile)}")
     print(f"{'steps':>7} {'seconds':>8} {'steps/s':>8} {'confident':>10} {'min class':>10} {'FID':>8}")
     began, steps = time.perf_counter(), 0

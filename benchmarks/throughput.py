@@ -17,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gan_course import config, data, recipes  # noqa: E402
+from gan_course import config, data, models  # noqa: E402
 
 
 def classic_loop(generator, discriminator, images, batch_size, steps):
@@ -84,7 +84,7 @@ def main():
     uint8_images, _ = data.load_uint8("mnist", "train")
     images = data.to_unit_range(uint8_images)
     shape = images.shape[1:]
-    recipe = recipes.get(args.model)
+    recipe = models.get(args.model)
     rows = []
     # The classic loop trains a one-output discriminator, so it gets the networks without the
     # DCGAN's InfoGAN code head.

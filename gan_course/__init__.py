@@ -14,10 +14,13 @@ def __getattr__(name):
     # Heavier modules load on first use, so `import gan_course` stays quick.
     import importlib
 
-    lazy_modules = {"data", "nets", "gan", "callbacks", "metrics", "viz", "widgets", "checks",
-                    "lessons", "recipes", "runs", "style", "art", "vgg", "style_studio"}
+    lazy_modules = {"data", "models", "callbacks", "metrics", "viz", "widgets", "checks", "diagrams",
+                    "lessons", "runs", "style", "art", "vgg", "style_studio"}
     if name in lazy_modules:
         return importlib.import_module(f"gan_course.{name}")
+    renamed = importlib.import_module("gan_course.renamed")
+    if name in renamed.RENAMED:  # nets, gan, recipes: now gan_course.models
+        return renamed.RenamedModule(name)
     if name in ("train", "load_run", "Run"):
         from gan_course import runs
 

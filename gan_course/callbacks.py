@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from gan_course import viz
-from gan_course.gan import TrainingDiverged
+from gan_course.models.base import TrainingDiverged
 
 
 def _step(model):

@@ -10,9 +10,9 @@ def report():
         ("python", summary["python"], True),
         ("tensorflow / keras", f"{summary['tensorflow']} / {summary['keras']}",
          summary["keras"].startswith("3")),
-        ("devices", ", ".join(summary["gpus"]) or f"CPU only ({summary['cpu_cores']} cores)", True),
+        *gpu_rows(summary),
         ("profile", f"{summary['profile']} (set GAN_COURSE_PROFILE to change)", True),
-        ("mixed precision / XLA", f"{summary['mixed_precision']} / {summary['xla']}", True),
+        *precision_rows(summary),
         ("GAN_COURSE_DATA", str(data.data_root() or "unset"), True),
     ]
     for name in data.IMAGE_SETS:
@@ -27,6 +27,38 @@ def report():
     folders = sorted(p.name for p in art.iterdir() if p.is_dir()) if art and art.is_dir() else []
     rows.append(("art folders", ", ".join(folders) or "none found", bool(folders)))
     return rows
+
+
+def gpu_rows(summary):
+    """What the system and TensorFlow see, what TensorFlow was built for, and the verdict."""
+    system = ", ".join(summary["system_gpus"]) or "none (nvidia-smi absent or lists no GPU)"
+    rows = [
+        ("GPU, system", system, True),
+        ("GPU, TensorFlow", ", ".join(summary["gpus"])
+         or f"none: training runs on the CPU ({summary['cpu_cores']} cores)",
+         not summary["gpu_problem"]),
+        ("TensorFlow build", summary["built_for"], True),
+    ]
+    if summary["gpu_problem"]:
+        rows.append(("WARNING", summary["gpu_problem"], False))
+        rows.append(("fix", summary["gpu_fix"], False))
+    return rows
+
+
+def precision_rows(summary):
+    """Whether mixed precision and XLA will be used, and why."""
+    on_gpu = bool(summary["gpus"])
+    if summary["mixed_precision"]:
+        mixed = "yes: float16 compute, float32 weights (the full profile on a GPU)"
+    elif on_gpu:
+        mixed = "no: only the full profile uses it on a GPU"
+    else:
+        mixed = "no: float32 (a CPU computes float16 slower; mixed precision waits for a GPU)"
+    if summary["mixed_precision"] and summary["xla"]:
+        xla = "yes (the full profile on a GPU)"
+    else:
+        xla = "as each model's settings say (RunSettings.jit_compile)"
+    return [("mixed precision", mixed, True), ("XLA", xla, True)]
 
 
 def main():

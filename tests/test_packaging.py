@@ -25,12 +25,42 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     assert python == project["requires-python"]
 
 
+def test_gpu_extra_is_tensorflows_cuda_build_at_the_same_version():
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    base = next(Requirement(r) for r in project["dependencies"] if _name(r) == "tensorflow")
+    (gpu,) = (Requirement(r) for r in project["optional-dependencies"]["gpu"])
+    assert gpu.name == "tensorflow" and gpu.extras == {"and-cuda"}
+    assert gpu.specifier == base.specifier
+    # CUDA builds of TensorFlow exist for Linux (and WSL2) only.
+    assert gpu.marker.evaluate({"sys_platform": "linux"})
+    assert not gpu.marker.evaluate({"sys_platform": "darwin"})
+    assert not gpu.marker.evaluate({"sys_platform": "win32"})
+    # environment.yml users get the same choice, spelled out.
+    assert 'pip install -e ".[gpu]"' in (ROOT / "environment.yml").read_text()
+
+
 def test_readme_gives_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text()
     quick_start = readme.split("## Quick start", 1)[1].split("##", 1)[0]
     commands = re.findall(r"^\s*(make \w+)\s*$", quick_start, re.M)
     assert commands == ["make lab", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_gpu_times_say_whether_measured_and_link_the_gpu_guide():
+    readme = (ROOT / "README.md").read_text()
+    assert "(docs/gpu.md)" in readme and (ROOT / "docs" / "gpu.md").is_file()
+    course_map = readme.split("## Course map", 1)[1].split("\n\n", 2)[1]
+    header, _, *rows = [line.strip("|").split("|") for line in course_map.splitlines()]
+    column = [cell.strip() for cell in header].index("GPU (full)")
+    assert rows, "the course map has no lessons"
+    for row in rows:
+        gpu_time = row[column]
+        assert "estimate" in gpu_time or "measured" in gpu_time, (
+            f"{row[0].strip()}: GPU time {gpu_time!r} must say 'estimate' until a GPU run "
+            "measures it (then 'measured' and the GPU's name)")
 
 
 def _committed_files():

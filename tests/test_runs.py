@@ -112,7 +112,8 @@ def test_sample_npz_for_other_tools(quick_run, tmp_path):
         assert f["images"].shape == (10, 28, 28, 1) and f["images"].dtype == np.float32
 
 
-@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+@pytest.mark.parametrize("dataset", [
+    "mnist", pytest.param("fashion_mnist", marks=pytest.mark.data("fashion_mnist"))])
 def test_dcgan_trains_on_both_datasets(tmp_path, dataset):
     run = gc.train("dcgan", dataset=dataset, profile="quick", out_dir=tmp_path / dataset, verbose=0)
     assert run.metrics["steps"] == 30 and run.metrics["dataset"] == dataset
@@ -122,7 +123,7 @@ def test_dcgan_trains_on_both_datasets(tmp_path, dataset):
 
 def test_dcgan_run_keeps_its_code_head_and_learnt_prior(tmp_path):
     run = gc.train("dcgan", profile="quick", out_dir=tmp_path / "info", verbose=0)
-    assert isinstance(run.model, gc.gan.InfoGAN) and run.model.latent_dim == 24 + 10 + 2
+    assert isinstance(run.model, gc.models.dcgan.InfoGAN) and run.model.latent_dim == 24 + 10 + 2
     assert len(run.history["info_loss"]) == len(run.history["step"])
     prior = run.model.category_prior.numpy()
     assert not np.allclose(prior, 0.1) and prior.sum() == pytest.approx(1, abs=1e-5)

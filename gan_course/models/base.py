@@ -1,10 +1,21 @@
-"""GAN models: ``keras.Model`` subclasses that override ``train_step`` and train with ``fit``."""
+"""What every adversarial model of the course shares: ``GAN``, a ``keras.Model`` that trains with ``fit``.
+
+Its ``train_step`` is the two-tape step students write by hand in lesson 02. Around it: an EMA
+generator for sampling, latent noise that is a pure function of ``(seed, step)`` (so a resumed run
+repeats an unbroken one), loss scaling under mixed precision, the metrics Keras reports, and input
+checks that turn wrong shapes and ranges into clear errors.
+"""
+
+import collections.abc
+import inspect
+import itertools
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from gan_course import losses
+from gan_course.models import blocks
 
 
 class TrainingDiverged(RuntimeError):
@@ -18,12 +29,13 @@ class GAN(keras.Model):
     tutorial: the generator makes a batch, the discriminator scores real and fake images in one
     call, and two gradient tapes give each network the gradient of its own loss.
 
-    ``ema_decay`` keeps an exponential moving average of the generator's weights; sampling uses
-    that averaged generator, which is smoother and clearly better than the raw one late in training.
-    Latent noise is a pure function of ``(seed, step)``, so a resumed run repeats an unbroken one.
+    ``ema_decay`` keeps an exponential moving average (EMA) of the generator's weights; sampling
+    uses that averaged generator, which is smoother and clearly better than the raw one late in
+    training. Latent noise is a pure function of ``(seed, step)``, so a resumed run repeats an
+    unbroken one.
     """
 
-    conditional = False  # takes class labels when sampling (the conditional GAN will)
+    conditional = False  # takes class labels when sampling (the conditional GAN does)
     extra_state = ()  # variables besides the networks' that a checkpoint must keep
 
     def __init__(self, generator, discriminator, latent_dim=None, ema_decay=0.999, seed=0, **kwargs):
@@ -41,15 +53,20 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True
 
     def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
                 g_loss_fn=losses.generator_loss, label_smoothing=0.0, **kwargs):
-        super().compile(**kwargs)
+        super().compile(optimizer=None, **kwargs)
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             d_optimizer = _loss_scaled(d_optimizer)
             g_optimizer = _loss_scaled(g_optimizer)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
+        with self.distribute_strategy.scope():  # the slots are mirrored under a strategy
+            for optimizer, network in ((d_optimizer, self.discriminator), (g_optimizer, self.generator)):
+                if not optimizer.built:
+                    optimizer.build(network.trainable_variables)
         self.d_loss_fn = d_loss_fn
         self.g_loss_fn = g_loss_fn
         self.label_smoothing = float(label_smoothing)
@@ -64,15 +81,54 @@ class GAN(keras.Model):
     # --- noise ---------------------------------------------------------------------------------
 
     def sample_latent(self, batch_size, stream=0):
-        """Standard normal latents for this step, reproducible from (seed, step, stream, replica)."""
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._noise_seed(stream))
+        """Standard normal latents for this step, reproducible from (seed, step, stream)."""
+        return self.step_noise(
+            lambda rows, seed: tf.random.stateless_normal((rows, self.latent_dim), seed=seed),
+            batch_size, stream)
 
-    def _noise_seed(self, stream):
+    def step_noise(self, draw, batch_size, stream=0):
+        """This replica's rows of ``draw(global_rows, seed)``, the noise of the step's whole batch.
+
+        Every replica draws the global batch's noise and keeps its own rows, so training on any
+        number of replicas draws exactly what one device draws for the same global batch (on one
+        device the slice is the whole draw: nothing changes). ``seed`` is a pure function of
+        ``(model seed, step, stream)``, so a resumed run repeats an unbroken one."""
+        offset, rows = self._replica_rows(batch_size)
+        return draw(rows, self._noise_seed(stream, per_replica=False))[offset:offset + batch_size]
+
+    def _replica_rows(self, batch_size):
+        """Where this replica's ``batch_size`` examples start in the global batch, and its size."""
         replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return 0, batch_size
+        sizes = replica.all_gather(tf.reshape(tf.cast(batch_size, tf.int32), [1]), axis=0)
+        offset = tf.reduce_sum(sizes[:replica.replica_id_in_sync_group])
+        return offset, tf.reduce_sum(sizes)
+
+    def _noise_seed(self, stream, per_replica=True):
+        """A stateless seed from (model seed, step, stream); ``per_replica`` also mixes in the
+        replica, so noise drawn at a replica's own batch size differs between replicas (prefer
+        :meth:`step_noise`, which also matches one device)."""
+        replica = tf.distribute.get_replica_context() if per_replica else None
         replica_id = replica.replica_id_in_sync_group if replica else 0
         step = tf.cast(self.g_optimizer.iterations, tf.int32)
         mixed = self.seed * 1_000_003 + stream * 7919 + tf.cast(replica_id, tf.int32) * 104_729
         return tf.stack([mixed, step])
+
+    def discriminate(self, real, fake):
+        """The discriminator's outputs on ``real`` then ``fake`` images, in one call.
+
+        Under a strategy, its per-example random layers (``blocks.Dropout``) draw the masks of
+        the global batch and keep this replica's rows, as they do for the latents."""
+        both = tf.concat([real, tf.cast(fake, real.dtype)], 0)
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return self.discriminator(both, training=True)
+        batch = tf.shape(real)[0]
+        offset, rows = self._replica_rows(batch)
+        mine = offset + tf.range(batch)
+        with blocks.global_rows(tf.concat([mine, rows + mine], 0), 2 * rows):
+            return self.discriminator(both, training=True)
 
     # --- training ------------------------------------------------------------------------------
 
@@ -82,7 +138,7 @@ class GAN(keras.Model):
         z = self.sample_latent(batch)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(z, training=True)
-            logits = self.discriminator(tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
+            logits = self.discriminate(real, fake)
             real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
             g_loss = self.g_loss_fn(fake_logits)
@@ -121,7 +177,8 @@ class GAN(keras.Model):
     # --- input checks ----------------------------------------------------------------------------
 
     def fit(self, x=None, *args, **kwargs):
-        check_images(_first_batch(x), self.image_shape)
+        first, x = _first_batch(x)
+        check_images(first, self.image_shape)
         return super().fit(x, *args, **kwargs)
 
     # --- sampling ------------------------------------------------------------------------------
@@ -131,10 +188,17 @@ class GAN(keras.Model):
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latents must have shape (n, {self.latent_dim}), got {z.shape}")
-        images = self.ema_generator.predict_on_batch(z) if len(z) else np.zeros((0, *self.image_shape))
+        if not len(z):
+            images = np.zeros((0, *self.image_shape))
+        elif self.distribute_strategy.num_replicas_in_sync > 1:
+            # predict_on_batch would stack every replica's copy of the batch
+            images = self.ema_generator(z, training=False)
+        else:
+            images = self.ema_generator.predict_on_batch(z)
         return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
     def latents(self, n, seed=0):
+        """``n`` latents drawn as training draws them, reproducible from ``seed``."""
         return np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
 
     def generate(self, n, seed=0, batch_size=500):
@@ -144,113 +208,39 @@ class GAN(keras.Model):
         return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), np.float32)
 
 
-class InfoGAN(GAN):
-    """A GAN whose latent carries a code the discriminator must read back (Chen et al. 2016).
+def adam(hp, prefix):
+    """Adam with the settings' ``{prefix}_lr``, ``beta_1`` and ``beta_2``."""
+    return keras.optimizers.Adam(hp[f"{prefix}_lr"], beta_1=hp.get("beta_1", 0.5),
+                                 beta_2=hp.get("beta_2", 0.999))
 
-    The generator's input is ``[noise | one-hot category | continuous codes in [-1, 1]]``. The
-    discriminator has a second output (``nets.with_code_head``) that guesses each fake's code, and
-    both networks add its error to their GAN losses: cross-entropy for the category, squared error
-    for the continuous codes. To keep the category readable, the generator draws each one as a
-    clearly different kind of image; on MNIST most categories become digits, found without labels.
-    """
 
-    def __init__(self, generator, discriminator, categories=10, continuous=0, info_weight=1.0,
-                 continuous_weight=0.5, prior_rate=0.0, **kwargs):
-        super().__init__(generator, discriminator, **kwargs)
-        self.categories, self.continuous = int(categories), int(continuous)
-        self.noise_dim = self.latent_dim - self.categories - self.continuous
-        if self.categories < 2 or self.continuous < 0 or self.noise_dim < 1:
-            raise ValueError(
-                f"InfoGAN needs at least 2 categories and some noise: the generator takes "
-                f"{self.latent_dim} inputs, {categories} categories and {continuous} continuous codes")
-        self.info_weight, self.continuous_weight = float(info_weight), float(continuous_weight)
-        self.prior_rate = float(prior_rate)
-        self.category_prior = self.add_weight(
-            shape=(self.categories,), initializer=keras.initializers.Constant(1 / self.categories),
-            trainable=False, aggregation="mean", name="category_prior")  # replicas average it
-        self.info_tracker = keras.metrics.Mean(name="info_loss")
+def compiled_gan(generator, discriminator, settings, seed, model_class=GAN, **model_args):
+    """A :class:`GAN` (or ``model_class``) of the two networks, compiled with the settings'
+    Adam optimizers, label smoothing, steps per execution and XLA choice (adjusted to the
+    ``tf.distribute`` strategy it is built under, see :func:`execution`)."""
+    hp = settings.hparams
+    model = model_class(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed, **model_args)
+    steps_per_execution, jit_compile = execution(settings)
+    model.compile(d_optimizer=adam(hp, "d"), g_optimizer=adam(hp, "g"),
+                  label_smoothing=hp.get("label_smoothing", 0.0),
+                  steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+    return model
 
-    @property
-    def extra_state(self):
-        return [self.category_prior]
 
-    def category_probabilities(self):
-        """How often each category is drawn: uniform, or the learnt prior (``prior_rate`` > 0).
+def execution(settings, strategy=None):
+    """``(steps_per_execution, jit_compile)`` for ``settings`` under ``strategy`` (default: the
+    one in scope).
 
-        The learnt prior follows how the discriminator's head sorts *real* images into the
-        categories, so a kind of image that takes two categories gets half the share in each, and
-        the generator draws every kind as often as the data holds it. A floor of a quarter of the
-        uniform share keeps every category in training."""
-        p = tf.maximum(tf.convert_to_tensor(self.category_prior), 0.25 / self.categories)
-        return p / tf.reduce_sum(p)
-
-    @property
-    def metrics(self):
-        return super().metrics + [self.info_tracker]
-
-    def sample_codes(self, batch_size):
-        """This step's latents, and the category and continuous codes inside them."""
-        noise = tf.random.stateless_normal((batch_size, self.noise_dim), seed=self._noise_seed(0))
-        category = tf.cast(tf.random.stateless_categorical(
-            tf.math.log(self.category_probabilities())[None], batch_size,
-            seed=self._noise_seed(1))[0], tf.int32)
-        continuous = tf.random.stateless_uniform((batch_size, self.continuous),
-                                                 seed=self._noise_seed(2), minval=-1.0, maxval=1.0)
-        z = tf.concat([noise, tf.one_hot(category, self.categories), continuous], axis=1)
-        return z, category, continuous
-
-    def sample_latent(self, batch_size, stream=0):
-        return self.sample_codes(batch_size)[0]
-
-    def info_loss(self, guesses, category, continuous):
-        """How badly the discriminator's guesses (category logits, then continuous codes) miss."""
-        guesses = tf.cast(guesses, tf.float32)
-        wrong_category = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
-            category, guesses[:, :self.categories], from_logits=True))
-        loss = self.info_weight * wrong_category
-        if self.continuous:
-            loss += self.continuous_weight * tf.reduce_mean(
-                tf.square(guesses[:, self.categories:] - continuous))
-        return loss
-
-    def train_step(self, data):
-        real = _images_of(data)
-        z, category, continuous = self.sample_codes(tf.shape(real)[0])
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(z, training=True)
-            logits, guesses = self.discriminator(
-                tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
-            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
-            real_guesses, fake_guesses = tf.split(guesses, 2)
-            info = self.info_loss(fake_guesses, category, continuous)
-            d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing) + info
-            g_loss = self.g_loss_fn(fake_logits) + info
-            d_scaled = self._scaled(d_loss, self.d_optimizer)
-            g_scaled = self._scaled(g_loss, self.g_optimizer)
-        self._apply(d_tape, d_scaled, self.discriminator, self.d_optimizer)
-        self._apply(g_tape, g_scaled, self.generator, self.g_optimizer)
-        self.update_ema()
-        if self.prior_rate:
-            seen = tf.reduce_mean(tf.nn.softmax(
-                tf.cast(real_guesses[:, :self.categories], tf.float32)), axis=0)
-            self.category_prior.assign((1 - self.prior_rate) * self.category_prior
-                                       + self.prior_rate * seen)
-        self.info_tracker.update_state(info)
-        return self._report(d_loss, g_loss, real_logits, fake_logits)
-
-    def latents(self, n, seed=0, category=None):
-        """Latents laid out as in training; ``category`` fixes the category of all ``n``."""
-        rng = np.random.default_rng(seed)
-        noise = rng.standard_normal((n, self.noise_dim))
-        probabilities = np.asarray(self.category_probabilities(), np.float64)
-        drawn = rng.choice(self.categories, n, p=probabilities / probabilities.sum())
-        if category is not None:
-            if not 0 <= int(category) < self.categories:
-                raise ValueError(f"category must be in 0..{self.categories - 1}, got {category}")
-            drawn = np.full(n, int(category))
-        continuous = rng.uniform(-1.0, 1.0, (n, self.continuous))
-        one_hot = np.eye(self.categories)[drawn]
-        return np.concatenate([noise, one_hot, continuous], axis=1).astype(np.float32)
+    On one device, the settings' own. Under a strategy Keras 3 runs one step per call: its
+    multi-step loop fails under MirroredStrategy ("You must feed a value for placeholder
+    tensor", keras-team/keras issue 19246). XLA stays off on CPU replicas, whose variables it
+    cannot place ("Trying to access resource ... located in device CPU:1 from device CPU:0").
+    XLA also draws other random numbers than plain TensorFlow, so a run's noise depends on it."""
+    strategy = strategy or tf.distribute.get_strategy()
+    if type(strategy).__name__.startswith("_Default"):  # one device, no strategy
+        return settings.steps_per_execution, settings.jit_compile
+    on_cpus = all("CPU" in device.upper() for device in strategy.extended.worker_devices)
+    return 1, settings.jit_compile and not on_cpus
 
 
 def _loss_scaled(optimizer):
@@ -264,11 +254,30 @@ def _images_of(data):
 
 
 def _first_batch(x):
+    """The first batch of images that ``fit(x)`` will see, and ``x`` to pass on to Keras.
+
+    A Python generator or iterator is peeked at: its first batch is put back in front, so
+    nothing is lost (and batches that are bare arrays are passed on as Keras wants them). Inputs whose first batch cannot be had cheaply give None (no check)."""
     if isinstance(x, tf.data.Dataset):
         for batch in x.take(1):
-            return _images_of(batch)
+            return _images_of(batch), x
         raise ValueError("The dataset passed to fit is empty")
-    return _images_of(x)
+    if isinstance(x, keras.utils.PyDataset):
+        return _images_of(x[0]), x
+    if inspect.isgenerator(x) or isinstance(x, collections.abc.Iterator):
+        try:
+            first = next(x)
+        except StopIteration:
+            raise ValueError("The generator passed to fit yields no batch") from None
+        return _images_of(first), _chained(first, x)
+    images = _images_of(x)
+    return (images if hasattr(images, "shape") else None), x
+
+
+def _chained(first, rest):
+    """``first`` then ``rest``, each batch a tuple as Keras wants (a bare array becomes ``(x,)``)."""
+    for batch in itertools.chain([first], rest):
+        yield tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
 
 
 def check_images(images, expected_shape, low=-1.0, high=1.0):

@@ -1,0 +1,90 @@
+"""The registry of trainable models and of every workload's settings per profile.
+
+Each model module ends with one ``register(Recipe(...), settings)`` call. The registry imports
+every module of :mod:`gan_course.models` the first time a name is looked up, so a new model is
+found by ``gc.train``, the command line and the profiles without editing any other file.
+"""
+
+import dataclasses
+import importlib
+import pkgutil
+
+from gan_course import metrics
+
+REGISTRY = {}  # model name -> Recipe
+SETTINGS = {}  # workload name -> {profile name: dict of RunSettings fields}
+_SHARED_MODULES = {"base", "blocks", "registry"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How to build a model from a profile's settings, and how to judge what it makes."""
+
+    name: str
+    build: callable          # build(settings, image_shape, seed) -> compiled model
+    datasets: tuple          # the first is the default
+    evaluate: callable       # evaluate(model, dataset, n) -> dict of quality numbers
+    bar: callable            # bar(quality) -> dict of named pass/fail checks
+
+    @property
+    def default_dataset(self):
+        return self.datasets[0]
+
+
+def register(recipe, settings):
+    """Make ``recipe`` trainable by name, with ``settings`` = ``{profile: RunSettings fields}``."""
+    REGISTRY[recipe.name] = recipe
+    register_settings(recipe.name, settings)
+    return recipe
+
+
+def register_settings(workload, settings):
+    """Settings per profile for a workload that is not a model of its own (e.g. a lesson's lab)."""
+    SETTINGS[workload] = settings
+
+
+def discover():
+    """Import every model module once, so that each registers itself."""
+    package = importlib.import_module("gan_course.models")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name not in _SHARED_MODULES:
+            importlib.import_module(f"gan_course.models.{module.name}")
+
+
+def names():
+    """The trainable models' names, in registration order."""
+    discover()
+    return list(REGISTRY)
+
+
+def get(name):
+    """The :class:`Recipe` of model ``name``."""
+    discover()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"Unknown model {name!r}. Valid models: {', '.join(REGISTRY)}") from None
+
+
+def settings_table(workload):
+    """``{profile: settings fields}`` of a model or lab workload."""
+    discover()
+    try:
+        return SETTINGS[workload]
+    except KeyError:
+        raise KeyError(
+            f"No settings for {workload!r}; known workloads: {', '.join(sorted(SETTINGS))}"
+        ) from None
+
+
+def evaluate_images(model, dataset, n):
+    """Classifier confidence, class coverage and FID of ``n`` samples (labelled image sets)."""
+    return metrics.evaluate(model.generate(n, seed=2024), dataset)
+
+
+def image_bar(confident, class_share):
+    """The DESIGN.md bar for an image model: share of confident samples, rarest class's share."""
+    def bar(q):
+        return {f"confident >= {confident:.2f}": q["confident"] >= confident,
+                f"every class >= {class_share:.0%}": q["min_class_share"] >= class_share}
+    return bar
