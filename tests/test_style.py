@@ -154,15 +154,24 @@ def test_vgg19_path_runs_the_same_algorithm(fake_vgg19, tmp_path):
     assert json.loads(summary.read_text())["features"] == "VGG19 with ImageNet weights"
 
 
-def test_run_continues_and_lbfgs_also_works(offline):
-    job = style.StyleTransfer(CONTENT, PAINTING, verbose=0)
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_run_continues_with_either_optimizer(offline, optimizer):
+    job = style.StyleTransfer(CONTENT, PAINTING, verbose=0, optimizer=optimizer)
     seen = []
     job.run(4, callback=lambda j: seen.append(j.steps_done), every=2)
     job.run(2)
     assert seen == [2, 4] and job.steps_done == 6 and job.history["step"] == list(range(7))
-    lbfgs = style.transfer(CONTENT, PAINTING, steps=5, verbose=0, optimizer="lbfgs")
-    assert lbfgs.steps >= 1 and lbfgs.history["style"][-1] < lbfgs.history["style"][0]
-    assert lbfgs.image.min() >= 0.0 and lbfgs.image.max() <= 1.0
+    h = job.history
+    assert h["style"][-1] < 0.5 * h["style"][0]
+    assert job.image.min() >= 0.0 and job.image.max() <= 1.0
+
+
+def test_profiles_optimise_with_lbfgs():
+    # benchmarks/RESULTS.md: L-BFGS reaches a lower style loss in 100 steps than Adam in 300.
+    for profile in ("classroom", "full"):
+        assert style.settings(profile)["optimizer"] == "lbfgs"
+    assert style.settings("quick")["optimizer"] == "adam"  # a few steps on thumbnails
+    assert style.settings("classroom")["steps"] == 100
 
 
 def test_a_folder_of_paintings_is_one_style(offline, tmp_path):
