@@ -15,7 +15,8 @@ def __getattr__(name):
     import importlib
 
     lazy_modules = {"data", "models", "callbacks", "metrics", "viz", "widgets", "checks", "diagrams",
-                    "lessons", "runs", "style", "theory", "lab2d"}
+                    "lessons", "runs", "style", "theory", "lab2d", "art", "vgg",
+                    "style_studio"}
     if name in lazy_modules:
         return importlib.import_module(f"gan_course.{name}")
     renamed = importlib.import_module("gan_course.renamed")
