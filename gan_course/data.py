@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_course.art import IMAGE_SUFFIXES, art_image, art_names  # noqa: F401 - gc.data.art_image
+
 IMAGE_SETS = {
     "mnist": dict(file="mnist.npz", classes=10, names=[str(i) for i in range(10)]),
     "fashion_mnist": dict(
@@ -21,7 +23,6 @@ IMAGE_SETS = {
     ),
 }
 TOY_SETS = ("toy_8gaussians", "toy_25gaussians", "toy_swissroll")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -29,12 +30,13 @@ class DatasetNotFoundError(FileNotFoundError):
 
 
 def dataset_names():
-    """Every name ``load_dataset`` accepts (art folders are listed as ``art/<folder>``)."""
-    names = list(IMAGE_SETS) + list(TOY_SETS)
+    """Every name ``load_dataset`` accepts (art folders are listed as ``art/<folder>``; any
+    folder of images is ``folder:PATH``)."""
+    names = list(IMAGE_SETS) + list(TOY_SETS) + ["art/paintings", "art/photos"]
     art = data_root() / "art" if data_root() else None
     if art and art.is_dir():
         names += sorted(f"art/{p.name}" for p in art.iterdir() if p.is_dir())
-    return names
+    return list(dict.fromkeys(names))
 
 
 def data_root():
@@ -48,7 +50,7 @@ def keras_cache():
 
 
 def _check_name(name):
-    if name in IMAGE_SETS or name in TOY_SETS or name.startswith("art/"):
+    if name in IMAGE_SETS or name in TOY_SETS or name.startswith(("art/", "folder:")):
         return
     raise ValueError(f"Unknown dataset {name!r}. Valid names: {', '.join(dataset_names())}")
 
@@ -92,8 +94,8 @@ def load_arrays(name, split="train"):
     if name in TOY_SETS:
         n = 100_000 if split == "train" else 10_000
         return toy_points(name, n, seed=0 if split == "train" else 1), None
-    if name.startswith("art/"):
-        return load_image_folder(name[len("art/"):]), None
+    if name.startswith(("art/", "folder:")):
+        return load_image_folder(name.removeprefix("art/")), None
     images, labels = load_uint8(name, split)
     return to_unit_range(images), labels.astype(np.int32)
 
@@ -223,24 +225,12 @@ def toy_points(name, n, seed=0):
 # --- art and photo folders ----------------------------------------------------------------------
 
 def load_image_folder(folder, size=64):
-    """Every image of ``$GAN_COURSE_DATA/art/<folder>``, centre-cropped square, resized to ``size``."""
-    from PIL import Image
+    """A set of images, centre-cropped square and resized to ``size``, float32 in [-1, 1].
 
-    root = data_root()
-    path = (root / "art" / folder) if root else None
-    if path is None or not path.is_dir():
-        raise DatasetNotFoundError(
-            f"Image folder art/{folder} not found. Set GAN_COURSE_DATA to the folder that holds "
-            f"art/{folder}/ (currently {root or 'unset'})."
-        )
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise DatasetNotFoundError(f"{path} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    out = []
-    for f in files:
-        img = Image.open(f).convert("RGB")
-        side = min(img.size)
-        left, top = (img.width - side) // 2, (img.height - side) // 2
-        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.LANCZOS)
-        out.append(np.asarray(img))
-    return to_unit_range(np.stack(out))
+    ``folder``: ``"paintings"`` or ``"photos"`` (the course's own, shipped with the package; the
+    originals in ``$GAN_COURSE_DATA/art`` when present), ``"folder:PATH"`` (any folder of images),
+    or another folder of ``$GAN_COURSE_DATA/art``. See :mod:`gan_course.art`.
+    """
+    from gan_course import art
+
+    return art.image_set(folder, size) * 2.0 - 1.0
