@@ -58,6 +58,13 @@ class Run:
     def decode(self, z, *labels):
         return self.model.decode(z, *labels)
 
+    def translate(self, images, direction="photo2painting"):
+        """Image-to-image models (cyclegan): pictures in [0, 1] of any size, translated."""
+        if not hasattr(self.model, "translate"):
+            raise ValueError(f"{self.name} does not translate images; image-to-image models "
+                             f"such as cyclegan do")
+        return self.model.translate(images, direction)
+
     def evaluate(self, n=None):
         """Quality numbers of fresh samples, as written to metrics.json."""
         recipe = models.get(self.name)
@@ -89,7 +96,7 @@ def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False,
     """
     recipe = models.get(model)
     dataset = dataset or recipe.default_dataset
-    if dataset not in recipe.datasets:
+    if recipe.data is None and dataset not in recipe.datasets:
         raise ValueError(f"{model} trains on {', '.join(recipe.datasets)}, not {dataset!r}")
     prof = config.profile(profile)
     out = Path(out_dir or Path("runs") / model)
@@ -107,9 +114,9 @@ def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False,
                           f"Pass overwrite=True to train it again with the {prof.name} profile.",
                           stacklevel=2)
     else:
-        images, _ = _training_arrays(dataset)
+        image_shape, _ = _training_data(recipe, dataset, prof[model])
         spec = {"model": model, "dataset": dataset, "profile": prof.name, "seed": int(seed),
-                "image_shape": list(images.shape[1:]), "settings": prof[model].as_dict()}
+                "image_shape": list(image_shape), "settings": prof[model].as_dict()}
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(spec, indent=2))
         run = _build(out, spec)
@@ -174,9 +181,8 @@ def _fit(run, verbose, extra_callbacks):
     settings = config.RunSettings(**run.spec["settings"])
     start_epoch = run.epoch
     if start_epoch < settings.epochs:
-        images, labels = _training_arrays(run.spec["dataset"])
-        stream = data.training_stream(images, settings.batch_size, seed=run.spec["seed"],
-                                      start_step=start_epoch * settings.steps_per_epoch)
+        _, stream_from = _training_data(models.get(run.name), run.spec["dataset"], settings)
+        stream = stream_from(run.spec["seed"], start_epoch * settings.steps_per_epoch)
         history = cbs.StepHistory(run.directory / "history.json", run.history or None)
         callbacks = [cbs.StopOnNaN(), history,
                      cbs.EpochCheckpoint(run._manager, run._checkpoint.epoch),
@@ -197,7 +203,22 @@ def _fit(run, verbose, extra_callbacks):
 def _sample_callbacks(run):
     if len(run.spec["image_shape"]) != 3:
         return []
+    if hasattr(run.model, "sample_grid"):  # a model that draws its own grid (cyclegan)
+        return [cbs.SampleGrid(run.directory, draw=run.model.sample_grid, ncols=8)]
     return [cbs.SampleGrid(run.directory, run.model.latents(64, seed=1234))]
+
+
+def _training_data(recipe, dataset, settings):
+    """``(image_shape, stream(seed, start_step))``: the recipe's own data, or the arrays of a
+    course dataset streamed in resumable shuffled batches."""
+    if recipe.data is not None:
+        return recipe.data(dataset, settings)
+    images, _ = _training_arrays(dataset)
+
+    def stream(seed, start_step):
+        return data.training_stream(images, settings.batch_size, seed=seed, start_step=start_step)
+
+    return images.shape[1:], stream
 
 
 def _training_arrays(dataset):
