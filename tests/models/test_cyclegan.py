@@ -223,3 +223,13 @@ def test_models_without_translation_say_so(tmp_path):
     run = runs.Run(tmp_path, {"model": "dcgan"}, object(), None, None)
     with pytest.raises(ValueError, match="dcgan does not translate images"):
         run.translate(np.zeros((8, 8, 3)))
+
+
+def test_training_monitor_shows_photos_paintings_and_round_trips():
+    model, settings = _tiny()
+    _, stream = cyclegan.training_data(PAIR, settings.with_hparams(image_size=16))
+    monitor = gc.widgets.TrainingMonitor(every=1, n_samples=3,
+                                         history_keys=("cycle_loss", "identity_loss"))
+    model.fit(stream(0, 0), steps_per_epoch=5, epochs=1, verbose=0, callbacks=[monitor])
+    assert monitor.current_image.shape == (3 * 16 + 2, 3 * 16 + 2, 3)  # 3 rows of 3 patches
+    assert "cycle_loss" in monitor.history and monitor.loss_image.value
