@@ -1,6 +1,6 @@
 """How well the painting-or-photo classifier recognises pictures it never saw, by cross-validation.
 
-    python benchmarks/art_classifier_folds.py [--steps 1500] [--no-colour] [--filters 16 32 64]
+    python benchmarks/art_classifier_folds.py [--steps 1500] [--colour 1] [--filters 16 32 64]
 
 The training photos (``art/photos``: the held-out ones are never used here) and the paintings
 are split into 4 folds. For each fold the classifier is trained on the other three and judged
@@ -28,7 +28,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--folds", type=int, default=4)
-    parser.add_argument("--no-colour", action="store_true", help="no hue/saturation jitter")
+    parser.add_argument("--colour", type=float, default=1.0,
+                        help="strength of the hue, saturation and grey changes (0: none)")
+    parser.add_argument("--only", type=int, nargs="*", help="run only these folds")
+    parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--filters", type=int, nargs=3, default=list(judge.FILTERS))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -36,13 +39,15 @@ def main():
     photos, paintings = patches.pair_images(patches.PAIR_EXAMPLE, min_side=judge.SIZE)
     photo_folds = folds(list(range(len(photos))), args.folds)
     painting_folds = folds(list(range(len(paintings))), args.folds)
-    print(f"steps {args.steps}, colour jitter {not args.no_colour}, filters {args.filters}")
+    print(f"steps {args.steps} of {args.batch}, colour {args.colour}, filters {args.filters}")
     print(f"{'fold':>4} {'unseen photos called photos':>28} {'unseen paintings called paintings':>34}")
     rows = []
     for f, (out_photos, out_paintings) in enumerate(zip(photo_folds, painting_folds)):
+        if args.only and f not in args.only:
+            continue
         model = judge.fit([p for i, p in enumerate(photos) if i not in out_photos],
                           [p for i, p in enumerate(paintings) if i not in out_paintings],
-                          args.steps, args.seed, colour=not args.no_colour,
+                          args.steps, args.seed, args.batch, colour=args.colour,
                           filters=tuple(args.filters), verbose=0)
         photo_ok = 1 - judge.painting_share(model, [photos[i] for i in out_photos])
         painting_ok = judge.painting_share(model, [paintings[i] for i in out_paintings])

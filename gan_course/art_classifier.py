@@ -122,23 +122,28 @@ def style_distance(images, reference):
 # --- training -------------------------------------------------------------------------------------
 
 def _augment(patch, seed, colour):
-    """Blur, exposure and noise changes (and, with ``colour``, hue and saturation ones) applied
-    to both classes alike, so none of them can tell a painting from a photo."""
+    """Blur, exposure and noise changes, and hue, saturation and grey changes of strength
+    ``colour`` (0: none), applied to both classes alike, so none of them can tell a painting
+    from a photo: with seven photos, the classifier would otherwise learn their palettes."""
     import tensorflow as tf
 
     seeds = tf.unstack(tf.random.experimental.stateless_split(seed, 6))
-    u = tf.random.stateless_uniform([4], seed=seeds[0])
+    u = tf.random.stateless_uniform([5], seed=seeds[0])
     small = tf.image.resize(patch, [SIZE // 2, SIZE // 2], method="area", antialias=True)
     x = tf.where(u[0] < 0.3, tf.image.resize(small, [SIZE, SIZE], method="bilinear"), patch)
     x = (x - 0.5) * (0.8 + 0.4 * u[1]) + 0.5 + 0.1 * (u[2] - 0.5)  # contrast, brightness
     if colour:
-        x = tf.image.stateless_random_hue(tf.clip_by_value(x, 0, 1), 0.08, seeds[1])
-        x = tf.image.stateless_random_saturation(x, 0.6, 1.4, seeds[2])
+        x = tf.image.stateless_random_hue(tf.clip_by_value(x, 0, 1), min(0.5, 0.08 * colour),
+                                          seeds[1])
+        spread = min(0.9, 0.4 * colour)
+        x = tf.image.stateless_random_saturation(x, 1 - spread, 1 + spread, seeds[2])
+        grey = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x))
+        x = tf.where(u[4] < 0.1 * (colour - 1), grey, x)
     noise = tf.random.stateless_normal(tf.shape(x), seed=seeds[3]) * 0.02
     return tf.clip_by_value(tf.where(u[3] < 0.3, x + noise, x), 0.0, 1.0)
 
 
-def training_stream(photos, paintings, batch_size=64, seed=0, colour=True):
+def training_stream(photos, paintings, batch_size=64, seed=0, colour=1.0):
     """Endless (patches in [0, 1], labels) with half photos (label 0), half paintings (1)."""
     import tensorflow as tf
 
@@ -159,7 +164,7 @@ def training_stream(photos, paintings, batch_size=64, seed=0, colour=True):
     return both.batch(batch_size, drop_remainder=True).prefetch(2)
 
 
-def fit(photos, paintings, steps=2000, seed=0, batch_size=64, colour=True, filters=FILTERS,
+def fit(photos, paintings, steps=2000, seed=0, batch_size=64, colour=1.0, filters=FILTERS,
         verbose=2):
     """A classifier trained on patches of ``photos`` and ``paintings`` (uint8 pictures)."""
     import keras
