@@ -119,6 +119,23 @@ def style_distance(images, reference):
     return total
 
 
+def translation_report(photos, painted, back, paintings, other_paintings):
+    """How photo patches, their paintings and their round trips (all in [0, 1]) look to the
+    classifier and in style, against patches of the target paintings (two samples of them)."""
+    p_photos, p_painted, p_back = (painting_probability(x) for x in (photos, painted, back))
+    return {
+        "painting_share_translated": float(np.mean(p_painted >= 0.5)),
+        "photo_share_untouched": float(np.mean(p_photos < 0.5)),
+        "photo_share_round_trip": float(np.mean(p_back < 0.5)),
+        "cycle_error": float(np.mean(np.abs(np.asarray(back) - photos))),
+        "style_distance_before": style_distance(photos, paintings),
+        "style_distance_after": style_distance(painted, paintings),
+        # The same distance for other patches of the paintings themselves: how close "close" is.
+        "style_distance_paintings": style_distance(other_paintings, paintings),
+        "patches": len(photos),
+    }
+
+
 # --- training -------------------------------------------------------------------------------------
 
 def _augment(patch, seed, colour):

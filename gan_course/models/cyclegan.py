@@ -368,20 +368,11 @@ def evaluate(model, dataset, n):
     painted = model.translate(photos)
     back = model.translate(painted, "painting2photo")
     target = patches.split_pair(dataset)[1]
-    paintings = patches.sample_patches(patches.domain_images(target, model.image_size), n,
-                                       model.image_size, 2025, model.crop_scale)
-    p_photos, p_painted, p_back = (art_classifier.painting_probability(x)
-                                   for x in (photos, painted, back))
-    return {
-        "painting_share_translated": float(np.mean(p_painted >= 0.5)),
-        "photo_share_untouched": float(np.mean(p_photos < 0.5)),
-        "photo_share_round_trip": float(np.mean(p_back < 0.5)),
-        "cycle_error": float(np.mean(np.abs(back - photos))),
-        "cycle_error_untrained": _untrained_cycle_error(model, photos),
-        "style_distance_before": art_classifier.style_distance(photos, paintings),
-        "style_distance_after": art_classifier.style_distance(painted, paintings),
-        "patches": int(n),
-    }
+    pictures = patches.domain_images(target, model.image_size)
+    paintings, other_paintings = (patches.sample_patches(pictures, n, model.image_size, seed,
+                                                         model.crop_scale) for seed in (2025, 2026))
+    report = art_classifier.translation_report(photos, painted, back, paintings, other_paintings)
+    return {**report, "cycle_error_untrained": _untrained_cycle_error(model, photos)}
 
 
 def bar(q):
