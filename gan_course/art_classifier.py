@@ -20,6 +20,7 @@ WEIGHTS = Path(__file__).parent / "assets" / "art_classifier.weights.h5"
 SIZE = 64  # patches are judged at 64 x 64 pixels
 FILTERS = (16, 32, 64)
 STYLE_LAYERS = ("style_1", "style_2", "style_3")
+THRESHOLD = 0.5  # a patch is called a painting from this probability on
 
 
 def build_classifier(filters=FILTERS):
@@ -124,9 +125,9 @@ def translation_report(photos, painted, back, paintings, other_paintings):
     classifier and in style, against patches of the target paintings (two samples of them)."""
     p_photos, p_painted, p_back = (painting_probability(x) for x in (photos, painted, back))
     return {
-        "painting_share_translated": float(np.mean(p_painted >= 0.5)),
-        "photo_share_untouched": float(np.mean(p_photos < 0.5)),
-        "photo_share_round_trip": float(np.mean(p_back < 0.5)),
+        "painting_share_translated": float(np.mean(p_painted >= THRESHOLD)),
+        "photo_share_untouched": float(np.mean(p_photos < THRESHOLD)),
+        "photo_share_round_trip": float(np.mean(p_back < THRESHOLD)),
         "cycle_error": float(np.mean(np.abs(np.asarray(back) - photos))),
         "style_distance_before": style_distance(photos, paintings),
         "style_distance_after": style_distance(painted, paintings),
@@ -199,12 +200,12 @@ def fit(photos, paintings, steps=2000, seed=0, batch_size=64, colour=1.0, filter
     return model
 
 
-def painting_share(model, images, n=256, seed=99):
-    """Share of ``n`` patches of ``images`` that ``model`` calls paintings."""
+def picture_probabilities(pictures, model, n=256, seed=99):
+    """``model``'s painting probabilities of ``n`` patches cut from ``pictures`` (uint8)."""
     from gan_course import patches as domains
 
-    x = domains.sample_patches(images, n, SIZE, seed)
-    return float(np.mean(np.asarray(model.predict(x, verbose=0))[:, 0] >= 0.0))
+    x = domains.sample_patches(pictures, n, SIZE, seed)
+    return 1.0 / (1.0 + np.exp(-np.asarray(model.predict(x, verbose=0), np.float64)[:, 0]))
 
 
 def train(steps=2000, seed=0):
@@ -222,7 +223,7 @@ def train(steps=2000, seed=0):
     _style_model.cache_clear()
     held_out = [np.round(p * 255).astype(np.uint8) for p in domains.held_out_photos().values()]
     print(f"saved {WEIGHTS} ({WEIGHTS.stat().st_size / 1024:.0f} KB); held-out photo patches "
-          f"called photos: {1 - painting_share(model, held_out):.1%}")
+          f"called photos: {np.mean(picture_probabilities(held_out, model) < THRESHOLD):.1%}")
     return model
 
 
