@@ -1,6 +1,6 @@
 """How well the painting-or-photo classifier recognises pictures it never saw, by cross-validation.
 
-    python benchmarks/art_classifier_folds.py [--steps 1500] [--colour 1] [--filters 16 32 64]
+    python benchmarks/art_classifier_folds.py [--steps 600] [--colour 1] [--filters 16 32 64]
 
 The training photos (``art/photos``: the held-out ones are never used here) and the paintings
 are split into 4 folds. For each fold the classifier is trained on the other three and judged
@@ -27,7 +27,7 @@ def folds(items, k):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--colour", type=float, default=1.0,
                         help="strength of the hue, saturation and grey changes (0: none)")
