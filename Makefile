@@ -33,8 +33,12 @@ print-install:
 
 setup: $(BIN)/gan-course
 
+# Jupyter refuses to run as root unless told (a container, a classroom VM); when port 8888 is
+# taken it moves on to the next free one. Extra options: make lab LAB_ARGS="--ip=0.0.0.0"
+LAB_ARGS ?=
 lab: setup
-	$(BIN)/jupyter lab lessons/
+	@echo "Starting JupyterLab in lessons/: open the http://localhost:PORT/lab?token=... URL it prints."
+	$(BIN)/jupyter lab lessons/ --ServerApp.port_retries=50 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup
 	GAN_COURSE_PROFILE=quick $(BIN)/python -m pytest tests solutions --nbval-lax

@@ -14,7 +14,7 @@ def __getattr__(name):
     # Heavier modules load on first use, so `import gan_course` stays quick.
     import importlib
 
-    lazy_modules = {"data", "models", "callbacks", "metrics", "viz", "widgets", "checks",
+    lazy_modules = {"data", "models", "callbacks", "metrics", "viz", "widgets", "checks", "diagrams",
                     "lessons", "runs", "style"}
     if name in lazy_modules:
         return importlib.import_module(f"gan_course.{name}")

@@ -5,14 +5,15 @@ import sys
 
 # The trainable models, named here so that ``--help`` does not have to import TensorFlow;
 # tests/test_cli.py checks that this list matches ``gan_course.models.names()``.
-MODELS = ("mlp_gan", "dcgan", "cyclegan")
+MODELS = ("mlp_gan", "dcgan", "cgan", "cyclegan")
 
 
 def _cmd_train(args):
     from gan_course import runs
 
     run = runs.train(args.model, dataset=args.dataset, profile=args.profile, seed=args.seed,
-                     out_dir=args.out, resume=args.resume)
+                     out_dir=args.out, resume=args.resume, overwrite=args.overwrite,
+                     strategy=args.strategy, precision=args.precision)
     print(runs.format_metrics(run.metrics))
     return 0
 
@@ -28,9 +29,13 @@ def _cmd_sample(args):
 
 
 def _cmd_check(args):
-    from gan_course import grading
+    from gan_course import gradebook, grading
 
-    return grading.main(args.notebook, timeout=args.timeout)
+    one = len(args.paths) == 1 and args.paths[0].endswith(".ipynb")
+    if one and args.out is None and args.jobs is None:
+        return grading.main(args.paths[0], timeout=args.timeout)
+    return gradebook.main(args.paths, jobs=args.jobs, out=args.out or "gradebook.csv",
+                          timeout=args.timeout)
 
 
 def _cmd_lessons(args):
@@ -38,6 +43,10 @@ def _cmd_lessons(args):
 
     if args.action == "build":
         return lessons.main_build()
+    if args.action == "nbgrader":
+        from gan_course import nbgrader_source
+
+        return nbgrader_source.main(args.out)
     return lessons.main_verify()
 
 
@@ -56,8 +65,16 @@ def build_parser():
     p.add_argument("--dataset", default=None, help="dataset name (default: the model's own)")
     p.add_argument("--profile", default=None, help="quick, classroom or full")
     p.add_argument("--out", default=None, help="run directory (default: runs/MODEL)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None, help="default 0 (resuming: the run's own)")
     p.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the run already in --out instead of refusing")
+    p.add_argument("--strategy", choices=["default", "mirrored", "multiworker"], default=None,
+                   help="tf.distribute strategy (default: mirrored on several GPUs, else one "
+                        "device; multiworker reads TF_CONFIG)")
+    p.add_argument("--precision", choices=["mixed", "float32"], default=None,
+                   help="default: the profile's (mixed for the full profile on a GPU); "
+                        "a resumed run keeps its own")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("sample", help="write samples of a trained run to an .npz file")
@@ -68,13 +85,25 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("check", help="grade a student notebook against the reference checks")
-    p.add_argument("notebook")
-    p.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    p = sub.add_parser("check", help="grade student notebooks: one (a table and its score) "
+                                     "or a class (a gradebook)")
+    p.add_argument("paths", nargs="+", metavar="DIR_OR_FILES",
+                   help="notebooks, or folders of them (one folder per student, or flat)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="notebooks graded at once, each in its own kernel (default: half the "
+                        "CPU cores)")
+    p.add_argument("--out", default=None,
+                   help="the gradebook's CSV file, gradebook.md beside it (default: "
+                        "gradebook.csv; written whenever more than one notebook is graded)")
+    p.add_argument("--timeout", type=int, default=900,
+                   help="seconds allowed for each notebook to run (then each check gets 120 s)")
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("lessons", help="build lessons/ from solutions/, or verify they match")
-    p.add_argument("action", choices=["build", "verify"])
+    p = sub.add_parser("lessons", help="build lessons/ from solutions/, verify they match, or "
+                                       "write the solutions marked for nbgrader")
+    p.add_argument("action", choices=["build", "verify", "nbgrader"])
+    p.add_argument("--out", default="nbgrader",
+                   help="nbgrader: the course folder, its source/ written (default: nbgrader)")
     p.set_defaults(func=_cmd_lessons)
 
     p = sub.add_parser("doctor", help="versions, devices, profile and data found")
@@ -86,7 +115,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as err:
         print(f"gan-course {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -7,6 +7,7 @@ One switch sizes every training run: ``GAN_COURSE_PROFILE`` = ``quick`` | ``clas
 - ``full``: the default with a GPU; paper-sized networks, mixed precision and XLA.
 """
 
+import contextlib
 import dataclasses
 import os
 import platform
@@ -99,27 +100,98 @@ def use_xla(prof=None):
     return gpu_available()
 
 
-def setup_device(prof=None):
-    """Prepare TensorFlow for training and return the ``tf.distribute`` strategy to build under.
+PRECISIONS = ("mixed", "float32")
+STRATEGIES = ("default", "mirrored", "multiworker")
+_POLICIES = {"mixed": "mixed_float16", "float32": "float32"}
 
-    Several GPUs get a MirroredStrategy, one GPU or a CPU the default strategy. On a GPU in the
-    full profile the Keras dtype policy becomes ``mixed_float16``.
-    """
-    import contextlib
 
+def default_precision(prof=None):
+    """The precision a profile trains in on this machine: ``mixed`` for the full profile on a
+    GPU, else ``float32``."""
+    return "mixed" if use_mixed_precision(prof) else "float32"
+
+
+def check_precision(precision):
+    """``precision`` if it is one of :data:`PRECISIONS`, else a clear ValueError."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"Unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)} "
+                         f"(mixed: float16 compute with float32 weights and loss scaling)")
+    return precision
+
+
+@contextlib.contextmanager
+def precision_policy(precision):
+    """Build Keras layers in ``precision`` (``mixed`` or ``float32``) inside the block; the
+    global dtype policy is put back afterwards (layers keep the policy they were built with)."""
     import keras
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(_POLICIES[check_precision(precision)])
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def make_strategy(strategy=None):
+    """The ``tf.distribute`` strategy to train under.
+
+    ``None`` chooses for this machine: several GPUs get a MirroredStrategy, one GPU or a CPU the
+    default strategy. ``"default"`` is one device; ``"mirrored"`` copies the model on every GPU
+    (on a machine without one, on every logical CPU device, which is how a laptop tries it);
+    ``"multiworker"`` is a MultiWorkerMirroredStrategy over the machines that ``$TF_CONFIG``
+    lists (without it, this machine alone). A ``tf.distribute.Strategy`` is used as it is."""
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.Strategy):
+        return strategy
+    if strategy is None:
+        strategy = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
+    if strategy == "default":
+        return tf.distribute.get_strategy()
+    if strategy == "mirrored":
+        if tf.config.list_logical_devices("GPU"):
+            return tf.distribute.MirroredStrategy()
+        return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
+    if strategy == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"Unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}, "
+                     f"or pass a tf.distribute.Strategy")
+
+
+def strategy_name(strategy):
+    """How a run records its strategy: default, mirrored, multiworker or the class name."""
+    import tensorflow as tf
+
+    kinds = {tf.distribute.MirroredStrategy: "mirrored",
+             tf.distribute.MultiWorkerMirroredStrategy: "multiworker"}
+    if type(strategy).__name__.startswith("_Default"):  # what get_strategy() gives outside a scope
+        return "default"
+    return kinds.get(type(strategy), type(strategy).__name__)
+
+
+def grow_gpu_memory():
+    """Let TensorFlow take GPU memory as it needs it (possible until the GPUs are initialised)."""
     import tensorflow as tf
 
     for gpu in tf.config.list_physical_devices("GPU"):
         with contextlib.suppress(RuntimeError):  # already initialised
             tf.config.experimental.set_memory_growth(gpu, True)
-    keras.mixed_precision.set_global_policy(
-        "mixed_float16" if use_mixed_precision(prof) else "float32"
-    )
-    gpus = tf.config.list_logical_devices("GPU")
-    if len(gpus) > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
+
+
+def setup_device(prof=None, precision=None, strategy=None):
+    """Prepare TensorFlow for training and return the ``tf.distribute`` strategy to build under.
+
+    GPUs allocate memory as they need it; the Keras dtype policy becomes ``precision``
+    (default: :func:`default_precision`, mixed precision for the full profile on a GPU); the
+    strategy is :func:`make_strategy` of ``strategy``.
+    """
+    import keras
+
+    grow_gpu_memory()
+    precision = check_precision(precision or default_precision(prof))
+    keras.mixed_precision.set_global_policy(_POLICIES[precision])
+    return make_strategy(strategy)
 
 
 def device_summary(prof=None):

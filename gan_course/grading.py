@@ -1,19 +1,53 @@
-"""Grade a student's notebook: run it, read the checks' verdict lines, print a table and a score.
+"""Grade a student's notebook: run it, then let the grader itself check each exercise.
 
-The notebook runs top to bottom in a fresh ``python3`` kernel, in its own folder, in the quick
-profile, and errors do not stop it: one broken exercise costs that exercise only. Which
-exercises count comes from the solution notebook of the same name (so deleting an exercise
-cannot raise the score), else from the ``# Exercise N.M: title`` lines of the notebook itself.
+Which lesson a notebook is comes from its ``# Exercise N.M: title`` lines (else its file name),
+matched against ``solutions/``. The exercises, and the functions each check takes, come from
+that solution: its check cells, e.g. ``gc.checks.ex_2_4(train_step)``. After the notebook has
+run (see :mod:`gan_course.grading_session`), the grader calls every check on the student's own
+functions with the course's checks loaded afresh, and receives the verdicts through the
+kernel's replies to its own requests: what the notebook prints, a redefined ``gc.checks``, or
+a deleted check cell cannot change a score. Code that looks like an attempt to tamper with the
+grading is listed for the teacher to read (see :func:`review_notes`); it does not change the score.
 """
 
-import os
-from dataclasses import dataclass
+import ast
+import json
+import re
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan_course import lessons
+from gan_course import grading_session, lessons
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, parse_line
+from gan_course.grading_session import ERROR
 
-NO_VERDICT = "no verdict"  # the check never printed a line: cell deleted or not reached
+TIMEOUT = 900  # seconds for a whole notebook
+CHECK_TIMEOUT = 120  # seconds for one exercise's check
+CHECK_NAME = re.compile(r"^ex_(\d+)_(\d+)$")  # gc.checks.ex_2_4: exercise 2.4
+_SENSITIVE_NAMES = {
+    "meta_path": "changes how Python imports modules",
+    "path_hooks": "changes how Python imports modules",
+    "_getframe": "reads the frames of calling code",
+    "user_expressions": "changes how the kernel answers",
+    "display_formatter": "changes how the kernel answers",
+    "input_transformers_cleanup": "rewrites the code the kernel runs",
+    "input_transformers_post": "rewrites the code the kernel runs",
+    "ast_transformers": "rewrites the code the kernel runs",
+}
+_SENSITIVE_MODULES = {"builtins", "ctypes", "importlib"}
+
+
+class GradingError(ValueError):
+    """A solution notebook the grader cannot use (a check call it cannot read)."""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What grading a lesson needs from its solution notebook."""
+
+    name: str  # the solution's file name, e.g. "02_mlp_gan_mnist.ipynb"
+    exercises: tuple  # ((id, title), ...) in order
+    arguments: dict  # id -> (names of the notebook's functions its check takes)
 
 
 @dataclass
@@ -21,13 +55,18 @@ class Grade:
     """The outcome of grading one notebook."""
 
     notebook: str
+    lesson: str | None  # the matching solution's name; None when no lesson matches
     exercises: list  # [(id, title)] in order
-    results: dict  # id -> (status, verdict line or "")
-    errors: list  # (cell number, exception name, message) for every cell that raised
+    results: dict  # id -> grading_session.Verdict
+    cell_errors: list = field(default_factory=list)  # (cell, exception name, message)
+    problem: str = ""  # why the notebook could not be graded (fully)
+    review: list = field(default_factory=list)  # code the teacher may want to read
+    student: str = ""
+    seconds: float = 0.0
 
     @property
     def score(self):
-        return sum(self.results[ex_id][0] == PASSED for ex_id, _ in self.exercises)
+        return sum(self.status(ex_id) == PASSED for ex_id, _ in self.exercises)
 
     @property
     def total(self):
@@ -38,102 +77,243 @@ class Grade:
         return self.total > 0 and self.score == self.total
 
     def status(self, exercise_id):
-        return self.results[exercise_id][0]
+        return self.results[exercise_id].status
 
 
-def expected_exercises(path, nb, root=None):
-    """``[(id, title)]`` from the matching solution notebook, else from ``nb``'s own headers."""
-    name = Path(path).name
-    solutions = lessons.solution_paths(root)
-    same = [p for p in solutions if p.name == name] or [
-        p for p in solutions if p.name[:3] == name[:3] and name[:2].isdigit()]
-    if len(same) == 1:
-        return lessons.exercises(lessons.read(same[0]))
-    return lessons.exercises(nb)
+# ------------------------------------------------------------------------------ lessons
 
 
-def execute(path, timeout=600, profile="quick"):
-    """Run the notebook at ``path`` from a clean state and return it with its new outputs."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    path = Path(path)
-    nb = lessons.read(path)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.resolve().parent)}})
-    try:
-        client.execute(env={**os.environ, "GAN_COURSE_PROFILE": profile})
-    except (CellTimeoutError, DeadKernelError) as err:
-        nb.metadata["grading_stopped"] = " ".join(str(err).split())[:300]
-    return nb
-
-
-def read_verdicts(nb):
-    """``({id: (status, line)}, [(cell, error name, message)])`` from an executed notebook."""
-    verdicts, errors = {}, []
+def check_calls(nb):
+    """``{exercise id: (argument names)}`` from the check calls in ``nb``'s code cells."""
+    found = {}
     for number, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        for output in cell.get("outputs", []):
-            if output.output_type == "stream" and output.name == "stdout":
-                for line in output.text.splitlines():
-                    parsed = parse_line(line)
-                    if parsed:
-                        verdicts[parsed[0]] = (parsed[1], line.strip())
-            elif output.output_type == "error":
-                errors.append((number, output.ename, " ".join(output.evalue.split())))
-    if "grading_stopped" in nb.metadata:
-        errors.append((None, "execution stopped", nb.metadata["grading_stopped"]))
-    return verdicts, errors
+        tree = _parse(cell)
+        for node in ast.walk(tree) if tree else ():
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            match = CHECK_NAME.match(name)
+            if not match:
+                continue
+            if node.keywords or not all(isinstance(a, ast.Name) for a in node.args):
+                raise GradingError(f"cell {number}: {name}(...) must be called with the "
+                                   "notebook's function names only, e.g. ex_2_4(train_step)")
+            found[f"{match[1]}.{match[2]}"] = tuple(a.id for a in node.args)
+    return found
 
 
-def grade(path, timeout=600, root=None):
-    """Execute the notebook at ``path`` and return its :class:`Grade`."""
-    executed = execute(path, timeout=timeout)
-    expected = expected_exercises(path, executed, root)
-    verdicts, errors = read_verdicts(executed)
-    results = {ex_id: verdicts.get(ex_id, (NO_VERDICT, "")) for ex_id, _ in expected}
-    return Grade(str(path), expected, results, errors)
+def read_lesson(solution_path):
+    """The :class:`Lesson` of a solution notebook; GradingError if a check call is missing."""
+    nb = lessons.read(solution_path)
+    exercises = tuple(lessons.exercises(nb))
+    calls = check_calls(nb)
+    missing = [ex_id for ex_id, _ in exercises if ex_id not in calls]
+    if missing:
+        raise GradingError(f"{Path(solution_path).name}: no check call for exercise(s) "
+                           f"{', '.join(missing)} (e.g. gc.checks.ex_{missing[0].replace('.', '_')}"
+                           "(my_function) in a code cell)")
+    return Lesson(Path(solution_path).name, exercises,
+                  {ex_id: calls[ex_id] for ex_id, _ in exercises})
+
+
+def course_lessons(root=None):
+    """Every lesson of the course, read from ``solutions/``."""
+    return [read_lesson(path) for path in lessons.solution_paths(root)]
+
+
+def identify(nb, path, course):
+    """``(Lesson or None, note)``: the lesson whose exercise numbers ``nb`` names, else the one
+    its file name starts with; the note says when the two disagree."""
+    by_name = _lesson_by_file_name(path, course)
+    majors = [ex_id.split(".")[0] for ex_id, _ in lessons.exercises(nb)] if nb else []
+    if majors:
+        major = max(set(majors), key=majors.count)
+        for lesson in course:
+            if lesson.exercises[0][0].split(".")[0] == major:
+                note = "" if by_name in (None, lesson) else (
+                    f"its file name suggests {by_name.name}, its exercises are {lesson.name}'s")
+                return lesson, note
+    return by_name, ""
+
+
+def _lesson_by_file_name(path, course):
+    name = Path(path).name
+    for lesson in course:
+        if lesson.name == name:
+            return lesson
+    prefix = re.search(r"(?:^|[^0-9])(\d{2})_", name)
+    same = [lesson for lesson in course if prefix and lesson.name.startswith(prefix[1] + "_")]
+    return same[0] if len(same) == 1 else None
+
+
+# ------------------------------------------------------------------------------- grading
+
+
+def grade(path, timeout=TIMEOUT, check_timeout=CHECK_TIMEOUT, root=None, course=None,
+          student=""):
+    """Run the notebook at ``path`` and check its exercises; a :class:`Grade`, never raises
+    for a broken notebook (the Grade's ``problem`` says what was wrong)."""
+    started = time.perf_counter()
+    course = course_lessons(root) if course is None else course
+    result = _grade(Path(path), timeout, check_timeout, course)
+    result.student, result.seconds = student, time.perf_counter() - started
+    return result
+
+
+def _grade(path, timeout, check_timeout, course):
+    try:
+        nb = lessons.read(path)
+    except Exception as err:  # noqa: BLE001 - whatever makes the file unreadable goes in the row
+        lesson, _ = identify(None, path, course)
+        return ungraded(path, lesson, unreadable(path, err))
+    lesson, note = identify(nb, path, course)
+    if lesson is None:
+        known = ", ".join(lesson.name for lesson in course)
+        return ungraded(path, None, "no lesson of the course matches it: it names no "
+                                    f"exercise of {known} and its file name starts with none "
+                                    "of their numbers")
+    review = review_notes(nb)
+    session = grading_session.run(nb, path.parent, lesson.arguments, timeout, check_timeout)
+    problem = "; ".join(p for p in (note, session.problem) if p)
+    review += [f"when graded, {name} was not the original (the checks used the original)"
+               for name in session.replaced]
+    return Grade(str(path), lesson.name, list(lesson.exercises), session.verdicts,
+                 session.cell_errors, problem, review)
+
+
+def ungraded(path, lesson, problem):
+    """The Grade of a notebook that could not be run: every exercise an error."""
+    exercises = list(lesson.exercises) if lesson else []
+    results = {ex_id: grading_session.Verdict(ERROR, "not checked: " + problem + ".")
+               for ex_id, _ in exercises}
+    return Grade(str(path), lesson.name if lesson else None, exercises, results, problem=problem)
+
+
+def unreadable(path, err):
+    """Why the file at ``path`` is not a notebook, ``err`` being what reading it raised."""
+    try:
+        json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as bad:
+        return (f"not valid JSON (line {bad.lineno}, column {bad.colno}: {bad.msg}): the file "
+                "was cut short or edited outside Jupyter")
+    except (OSError, UnicodeError) as bad:
+        return f"cannot be read ({describe_error(bad)})"
+    return f"not a notebook ({describe_error(err)})"
+
+
+def describe_error(err):
+    """``"Name: message"`` of an exception, on one short line."""
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text[:200]}" if text else type(err).__name__
+
+
+# ----------------------------------------------------------------------- tampering review
+
+
+def review_notes(nb):
+    """Lines of ``nb`` a teacher may want to read: code that sets attributes of imported modules
+    (``gc.checks.ex_2_4 = ...``, ``np.isclose = ...``), reaches into the import system or the
+    kernel, or prints text shaped like a check's verdict. They never change a score."""
+    trees = {number: tree for number, cell in enumerate(nb.cells) if (tree := _parse(cell))}
+    modules = {(alias.asname or alias.name).split(".")[0] for tree in trees.values()
+               for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+               for alias in node.names}
+    notes = [f"cell {number}: {text}" for number, tree in trees.items()
+             for node in ast.walk(tree) for text in _suspicious(node, modules)]
+    return list(dict.fromkeys(notes))
+
+
+def _suspicious(node, modules):
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and _root(target) in modules:
+                yield f"changes {ast.unparse(target)}, a module's attribute"
+    elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("setattr", "delattr"):
+        yield f"calls {node.func.id}(...)"
+    elif isinstance(node, ast.Attribute) and node.attr in _SENSITIVE_NAMES:
+        yield f"uses {ast.unparse(node)}, which {_SENSITIVE_NAMES[node.attr]}"
+    elif isinstance(node, ast.Attribute) and node.attr == "modules" and _root(node) == "sys":
+        yield "uses sys.modules"
+    elif isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.name in _SENSITIVE_MODULES and alias.asname is None:
+                yield f"imports {alias.name}"
+    elif isinstance(node, (ast.Constant, ast.JoinedStr)) and any(
+            parse_line(line) for line in _text(node).splitlines()):
+        yield "writes text shaped like a check's verdict line"
+
+
+def _text(node):
+    """A string constant's text; an f-string's with each placeholder read as 0."""
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_text(part) if isinstance(part, ast.Constant) else "0"
+                       for part in node.values)
+    return node.value if isinstance(node.value, str) else ""
+
+
+def _root(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return getattr(node, "id", None)
+
+
+def _parse(cell):
+    """The AST of a code cell (IPython magics turned into Python first), or None."""
+    if cell.cell_type != "code":
+        return None
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return ast.parse(TransformerManager().transform_cell(cell.source))
+    except (SyntaxError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------------------- reports
 
 
 def format_grade(result):
-    """The table ``gan-course check`` prints."""
+    """The table ``gan-course check NOTEBOOK`` prints."""
     marks = {PASSED: "✅ passed", FAILED: "❌ failed", NOT_ATTEMPTED: "⬜ not attempted",
-             NO_VERDICT: "❔ no verdict"}
-    rows = [f"Grading {result.notebook} (profile quick)", "",
-            f"{'Exercise':<9} {'Result':<17} Details"]
+             ERROR: "⚠️ error"}
+    rows = [f"Grading {result.notebook} (profile quick)"
+            + (f", lesson {result.lesson}" if result.lesson else ""), ""]
+    if result.problem:
+        rows += [f"Problem: {result.problem}.", ""]
+    rows.append(f"{'Exercise':<9} {'Result':<17} Details")
     for ex_id, title in result.exercises:
-        status, line = result.results[ex_id]
-        detail = title
-        if status == FAILED:
-            detail = line.split(":", 1)[1].strip()
-        elif status == NO_VERDICT:
-            detail = f"{title} (its check cell printed nothing: was it deleted or not reached?)"
-        rows.append(f"{ex_id:<9} {marks[status]:<17} {detail}")
-    unfinished = [e for e in result.errors if _is_stub_error(e)]
-    others = [e for e in result.errors if not _is_stub_error(e)]
+        verdict = result.results[ex_id]
+        detail = title if verdict.status == PASSED else verdict.message
+        if result.problem and verdict.message.startswith("not checked"):
+            detail = "not checked: see the problem above"
+        if verdict.hint:
+            detail += f" Hint: {verdict.hint}"
+        rows.append(f"{ex_id:<9} {marks[verdict.status]:<17} {detail}")
+    unfinished = [e for e in result.cell_errors if _is_stub_error(e)]
+    others = [e for e in result.cell_errors if not _is_stub_error(e)]
     if unfinished:
         rows += ["", (f"{len(unfinished)} cell(s) stopped at an unfinished exercise "
                      "(NotImplementedError).")]
     if others:
         rows += ["", f"{len(others)} cell(s) raised an error:"]
-        rows += [f"  {'' if cell is None else f'cell {cell}: '}{name}: {message}"
-                 for cell, name, message in others]
+        rows += [f"  cell {cell}: {name}: {message[:200]}" for cell, name, message in others]
+    if result.review:
+        rows += ["", "For the teacher to read (does not change the score):"]
+        rows += [f"  {note}" for note in result.review]
     rows += ["", f"Score: {result.score}/{result.total}"]
     return "\n".join(rows)
 
 
 def _is_stub_error(error):
-    return error[1] == "NotImplementedError" and error[2].startswith("Exercise ")
+    """A lesson's stub raising (also from inside a tf.function, whose message quotes it)."""
+    return error[1] == "NotImplementedError" and re.search(r"Exercise \d+\.\d+", error[2])
 
 
-def main(notebook_path, timeout=600):
+def main(notebook_path, timeout=TIMEOUT):
     """``gan-course check NOTEBOOK``: exit code 0 when every exercise passes, 1 otherwise."""
+    if not Path(notebook_path).is_file():
+        raise FileNotFoundError(f"{notebook_path}: no such notebook")
     result = grade(notebook_path, timeout=timeout)
     print(format_grade(result))
-    if not result.exercises:
-        print("No exercises found (no '# Exercise N.M: title' lines).")
     return 0 if result.all_passed else 1

@@ -20,10 +20,13 @@ blocks (and several exercises). Every other cell and line is copied unchanged.
 
 Notebooks are kept *clean* (see :func:`clean_notebook`): no outputs and no execution counts,
 except in cells whose outputs nbval compares (``# NBVAL_CHECK_OUTPUT``), which keep their small
-text outputs as the expected ones. A lesson drops those outputs too in cells holding an answer
-and in check cells (their stored verdict would read "✅ passed" before any work was done).
+text outputs as the expected ones. A lesson never shows an answer: it drops those outputs too in
+cells holding an answer, in check cells (their stored verdict would read "✅ passed" before any
+work was done) and in every cell whose result depends on an exercise (see
+:func:`answer_dependent_cells`).
 """
 
+import ast
 import copy
 import re
 import sys
@@ -38,6 +41,8 @@ END = "### END SOLUTION"
 HEADER_RE = re.compile(r"^\s*#\s*Exercise\s+(?P<id>\d+(?:\.\d+)+)\s*:\s*(?P<title>\S.*?)\s*$")
 NBVAL_MARKER = "NBVAL_CHECK_OUTPUT"
 NBVAL_TAG = "nbval-check-output"
+ANSWER_TAG = "shows-answer"  # a cell tag: this cell's output depends on an exercise, whatever
+#                              the name analysis says; its lesson shows no output
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 _VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled")
 
@@ -199,18 +204,168 @@ def shows_verdict(cell):
                if output.get("output_type") == "stream" for line in output.text.splitlines())
 
 
+def _names(node):
+    """The names a syntax tree reads from outside it (``x += 1`` reads ``x`` too). Inside a
+    function, lambda or comprehension, its parameters and local names are not counted."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        arguments = node.args
+        params = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+        params |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a}
+        body = node.body if isinstance(node.body, list) else [node.body]
+        local = params | set().union(*(_bound(b) for b in body))
+        outside = arguments.defaults + [d for d in arguments.kw_defaults if d]
+        outside += getattr(node, "decorator_list", [])
+        return (set().union(*map(_names, body)) - local) | set().union(*map(_names, outside))
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        targets = set().union(*(_bound(g.target) for g in node.generators))
+        inner = [child for child in ast.iter_child_nodes(node)]
+        return set().union(*map(_names, inner)) - targets | _names(node.generators[0].iter)
+    if isinstance(node, (ast.For, ast.AsyncFor)):  # the body reads the target's fresh value
+        body = _block_names(node.body, _bound(node.target)) | _block_names(node.orelse)
+        return _names(node.iter) | _names(node.target) | body
+    if isinstance(node, ast.Name):
+        return set() if isinstance(node.ctx, ast.Store) else {node.id}
+    found = set().union(*map(_names, ast.iter_child_nodes(node)))
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        found.add(node.target.id)
+    return found
+
+
+def _block_names(statements, bound=()):
+    """The names a block of statements reads before it binds them itself."""
+    found, bound = set(), set(bound)
+    for statement in statements:
+        found |= _names(statement) - bound
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
+                                  ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound |= _bound(statement)  # bound for certain from here on
+    return found
+
+
+def _base(node):
+    """The variable at the root of ``a``, ``a.b``, ``a[0].c``..., or None."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _bound(statement):
+    """The global names a top-level statement (re)binds: assignment and loop targets, the
+    names of functions and classes, imports (not the local names inside a function)."""
+    bound, todo = set(), [statement]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= _imported(node)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.NamedExpr):
+            bound.add(node.target.id)
+        if not isinstance(node, _SCOPES):
+            todo.extend(ast.iter_child_nodes(node))
+    return bound
+
+
+def _imported(statement):
+    return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
+
+
+def _changed(statement, carrying):
+    """The names whose values a statement may change in place: the roots of attribute and item
+    targets (``log["d"] = ...``), of method calls (``log.append(...)``, ``model.fit(...)``), and
+    the variables handed to a call that involves an answer (``train_step(real, z, gen, ...)`` or
+    ``fit(gen, train_step)`` may change ``gen``)."""
+    changed, todo = set(), [statement]
+    while todo:
+        sub = todo.pop()
+        if isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(sub.ctx,
+                                                                          (ast.Store, ast.Del)):
+            changed.add(_base(sub))
+        elif isinstance(sub, ast.Call):
+            if isinstance(sub.func, ast.Attribute):
+                changed.add(_base(sub.func.value))
+            if _names(sub) & carrying:  # an answer goes in: the arguments may come out changed
+                changed |= {_base(arg) for arg in sub.args + [k.value for k in sub.keywords]
+                            if isinstance(arg, (ast.Name, ast.Starred))}
+        if not isinstance(sub, _SCOPES):  # a function body runs when called, not here
+            todo.extend(ast.iter_child_nodes(sub))
+    return changed - {None}
+
+
+def _statements(source):
+    """The top-level statements of a code cell (IPython magics and shell lines left out), or
+    None when it does not parse."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line
+             for line in source.splitlines()]
+    try:
+        return ast.parse("\n".join(lines)).body
+    except SyntaxError:
+        return None
+
+
+def answer_dependent_cells(nb):
+    """Indices of the code cells whose results depend on an exercise's answer.
+
+    Names are followed through the notebook from top to bottom. Every name an exercise cell
+    binds carries its answer. A statement that mentions an answer-carrying name passes the
+    answer on to the names it binds and to those it may change in place (see :func:`_changed`);
+    a statement that mentions none rebinds its targets to answer-free values, unless it follows an
+    answer-dependent statement of the same cell (which may raise before it runs). Modules never
+    carry an answer. A cell depends on an exercise when one of its statements mentions an
+    answer-carrying name, when it holds an answer itself, when it does not parse (nothing can
+    be proved about it) or when it carries the ``shows-answer`` tag.
+    """
+    carrying, modules, dependent = set(), set(), set()
+    for number, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        statements = _statements(cell.source)
+        if has_solution(cell) or statements is None:
+            dependent.add(number)
+            for statement in statements or []:
+                carrying |= _bound(statement)
+            continue
+        if ANSWER_TAG in cell.get("metadata", {}).get("tags", []):
+            dependent.add(number)
+        stopped = False  # an answer-dependent statement may raise: what follows may not run
+        for statement in statements:
+            bound = _bound(statement)
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                modules |= bound
+                carrying -= bound
+            elif stopped or _names(statement) & carrying:
+                dependent.add(number)
+                stopped = True
+                modules -= bound
+                carrying |= (bound | _changed(statement, carrying)) - modules
+            else:
+                modules -= bound
+                carrying -= bound
+    return dependent
+
+
 def make_lesson(solution, name="solution"):
     """The lesson notebook for a (clean) solution notebook.
 
-    Cells with answers lose their outputs, and so do check cells: a lesson that already showed
-    "✅ passed" under an unsolved exercise would mislead. Other compared outputs stay, as a
-    picture of what the student should see.
+    A lesson shows no answer. Cells with answers lose their outputs, and so do check cells (a
+    lesson that already showed "✅ passed" under an unsolved exercise would mislead) and every
+    cell whose result depends on an exercise (:func:`answer_dependent_cells`). The other
+    compared outputs stay, as a picture of what the student should see: they show data,
+    shapes and library results that the student's own run reproduces before any exercise is
+    done.
     """
     lesson = copy.deepcopy(solution)
+    hidden = answer_dependent_cells(solution)
     for number, cell in enumerate(lesson.cells):
         if has_solution(cell):
             cell.source = strip_solutions(cell.source, where=f"{name}, cell {number}")
-        if has_solution(solution.cells[number]) or shows_verdict(cell):
+        if number in hidden or shows_verdict(cell):
             cell.outputs = []
             cell.execution_count = None
     return lesson

@@ -58,6 +58,25 @@ def generator_loss(fake_logits):
 generator_loss_nonsaturating = generator_loss
 
 
+def info_loss(guesses, category, continuous, continuous_weight=0.5):
+    """InfoGAN's information loss, -E[log Q(c | x)] up to constants (Chen et al. 2016).
+
+    ``guesses`` (n, K + C): the Q head's K category logits, then its guesses of the C continuous
+    codes; ``category`` (n,) the categories and ``continuous`` (n, C) the codes the fakes were
+    made from. The category term is the cross-entropy of the logits. Each continuous code is
+    modelled as a Gaussian of standard deviation 1 around Q's guess, whose -log density is
+    (c - guess)^2 / 2 plus a constant, summed over the codes; ``continuous_weight`` scales that
+    term (InfoGAN weights continuous codes below 1). Both are averaged over the batch.
+    """
+    guesses = _f32(guesses)
+    continuous = _f32(continuous)
+    k = guesses.shape[-1] - continuous.shape[-1]
+    wrong_category = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(category, tf.int32), logits=guesses[:, :k])
+    wrong_codes = 0.5 * tf.reduce_sum(tf.square(guesses[:, k:] - continuous), axis=-1)
+    return tf.reduce_mean(wrong_category) + continuous_weight * tf.reduce_mean(wrong_codes)
+
+
 # --- CycleGAN (Zhu et al. 2017) ------------------------------------------------------------------
 
 def least_squares_discriminator_loss(real_scores, fake_scores):

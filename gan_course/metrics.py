@@ -147,6 +147,35 @@ def evaluate(images, dataset="mnist"):
     return report
 
 
+def label_agreement(images, labels, dataset="mnist"):
+    """How often the course classifier names the class a conditional generator was asked for.
+
+    ``images`` in [0, 1] and the ``labels`` they were generated with; returns the overall share
+    of agreement, the share per class (``None`` for a class never asked for) and the lowest."""
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),):
+        raise ValueError(f"Expected one label per image: {len(images)} images, labels of shape "
+                         f"{labels.shape}")
+    _, probs = features_and_probs(images, dataset)
+    agrees = probs.argmax(axis=1) == labels
+    per_class = [round(float(agrees[labels == c].mean()), 4) if (labels == c).any() else None
+                 for c in range(probs.shape[1])]
+    asked = [a for a in per_class if a is not None]
+    return {"label_agreement": float(agrees.mean()), "agreement_per_class": per_class,
+            "min_class_agreement": float(min(asked)) if asked else float("nan")}
+
+
+@functools.cache
+def real_accuracy_per_class(dataset="mnist"):
+    """The course classifier's accuracy on each class of the real test images (what a
+    conditional generator's label agreement can be compared with)."""
+    from gan_course import data
+
+    images, labels = data.load_uint8(dataset, "test")
+    report = label_agreement(images.astype(np.float32) / 255.0, labels.astype(np.int64), dataset)
+    return tuple(report["agreement_per_class"])
+
+
 def train_classifier(dataset="mnist", epochs=4, seed=0):
     """Train the course classifier on ``dataset`` and save its weights as a package asset."""
     import keras

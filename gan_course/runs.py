@@ -20,6 +20,10 @@ class CheckpointError(RuntimeError):
     """A checkpoint is unreadable or belongs to a different model."""
 
 
+class RunMismatchError(ValueError):
+    """``resume=True`` asked for another model, dataset or seed than the run directory holds."""
+
+
 class Run:
     """A trained (or training) model together with its run directory."""
 
@@ -33,6 +37,7 @@ class Run:
     name = property(lambda self: self.spec["model"])
     dataset = property(lambda self: self.spec["dataset"])
     profile = property(lambda self: self.spec["profile"])
+    precision = property(lambda self: run_precision(self.spec))
 
     @property
     def epoch(self):
@@ -65,6 +70,10 @@ class Run:
                              f"such as cyclegan do")
         return self.model.translate(images, direction)
 
+    def latents(self, n, seed=0, **kwargs):
+        """``n`` latents from the model's own prior (what the widgets draw)."""
+        return self.model.latents(n, seed=seed, **kwargs)
+
     def evaluate(self, n=None):
         """Quality numbers of fresh samples, as written to metrics.json."""
         recipe = models.get(self.name)
@@ -86,73 +95,155 @@ class Run:
         return path
 
 
-def train(model, dataset=None, profile=None, seed=0, out_dir=None, resume=False, verbose="auto",
-          callbacks=(), overwrite=False):
+def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=False, verbose="auto",
+          callbacks=(), overwrite=False, strategy=None, precision=None):
     """Train ``model`` (``mlp_gan``, ``dcgan``, ...) on ``dataset`` and return its :class:`Run`.
 
     The run is checkpointed every epoch. ``resume=True`` continues a run directory where it
     stopped (a finished run is simply loaded); without it an existing run is never overwritten
-    unless ``overwrite=True``.
+    unless ``overwrite=True``. ``seed`` defaults to 0 for a new run.
+
+    ``strategy``: ``"mirrored"``, ``"multiworker"``, ``"default"`` or a ``tf.distribute.Strategy``
+    (default: a MirroredStrategy on several GPUs, else one device). ``precision``: ``"mixed"`` or
+    ``"float32"`` (default: the profile's choice on this machine, mixed only for the full profile
+    on a GPU). Both are recorded in ``config.json``; a resumed or loaded run keeps its precision
+    unless ``precision`` is given, whatever machine it is on.
     """
     recipe = models.get(model)
-    dataset = dataset or recipe.default_dataset
-    if recipe.data is None and dataset not in recipe.datasets:
+    if dataset is not None and recipe.data is None and dataset not in recipe.datasets:
         raise ValueError(f"{model} trains on {', '.join(recipe.datasets)}, not {dataset!r}")
+    if precision is not None:
+        config.check_precision(precision)
     prof = config.profile(profile)
     out = Path(out_dir or Path("runs") / model)
+    strategy = config.make_strategy(strategy)
     if (out / "config.json").exists() and not resume:
         if not overwrite:
             raise FileExistsError(
                 f"{out} already holds a run. Pass resume=True (--resume) to continue it, "
-                f"overwrite=True to start again, or choose another out_dir."
+                f"overwrite=True (--overwrite) to start again, or choose another out_dir (--out)."
             )
-        _clear_run(out)
+        if is_chief(strategy):
+            _clear_run(out)
     if resume and (out / "config.json").exists():
-        run = load_run(out)
-        if profile is not None and run.profile != prof.name:
-            warnings.warn(f"{out} was trained with the {run.profile} profile; resuming it as such. "
-                          f"Pass overwrite=True to train it again with the {prof.name} profile.",
-                          stacklevel=2)
+        spec = _read_json(out / "config.json")
+        _check_same_run(out, spec, model, dataset, seed)
+        if profile is not None and spec["profile"] != prof.name:
+            warnings.warn(f"{out} was trained with the {spec['profile']} profile; resuming it as "
+                          f"such. Pass overwrite=True to train it again with the {prof.name} "
+                          f"profile.", stacklevel=2)
+        if precision is not None:
+            spec["precision"] = precision
     else:
+        dataset = dataset or recipe.default_dataset
         image_shape, _ = _training_data(recipe, dataset, prof[model])
-        spec = {"model": model, "dataset": dataset, "profile": prof.name, "seed": int(seed),
+        spec = {"model": model, "dataset": dataset, "profile": prof.name,
+                "seed": 0 if seed is None else int(seed),
+                "precision": precision or config.default_precision(prof),
                 "image_shape": list(image_shape), "settings": prof[model].as_dict()}
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(spec, indent=2))
-        run = _build(out, spec)
+    spec["strategy"] = config.strategy_name(strategy)
+    spec["replicas"] = int(strategy.num_replicas_in_sync)
+    out = _worker_directory(out, strategy, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(spec, indent=2))
+    run = _build(out, spec, strategy)
     return _fit(run, verbose, callbacks)
 
 
-def load_run(out_dir):
-    """Rebuild a run from its directory and restore its latest checkpoint."""
+def _check_same_run(out, spec, model, dataset, seed):
+    """Raise :class:`RunMismatchError` unless the run in ``out`` is the one asked for."""
+    asked = {"model": model, "dataset": dataset, "seed": seed}
+    wrong = [f"{key} {value!r} (the run has {spec[key]!r})" for key, value in asked.items()
+             if value is not None and value != spec[key]]
+    if wrong:
+        held = f"{spec['model']} on {spec['dataset']} with seed {spec['seed']}"
+        raise RunMismatchError(
+            f"Cannot resume {out}: it holds {held}, but you asked for {', '.join(wrong)}. "
+            f"To start a new run, pass overwrite=True (--overwrite) to replace it, or choose "
+            f"another out_dir (--out); to continue it, ask for the same model, dataset and seed."
+        )
+
+
+def is_chief(strategy):
+    """Whether this process writes the run: always, except on the other workers of a
+    multi-worker strategy (the chief is task ``chief``, else ``worker`` 0)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    task_type = getattr(resolver, "task_type", None)
+    if task_type is None:
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return task_type == "chief" or (task_type == "worker" and resolver.task_id == 0
+                                    and not has_chief)
+
+
+def _worker_directory(out, strategy, resume=False):
+    """Where this process writes the run. The other workers of a multi-worker run save their
+    checkpoints with the chief (saving is collective) but into a temporary copy of ``out``."""
+    if is_chief(strategy):
+        return out
+    import shutil
+    import tempfile
+
+    resolver = strategy.cluster_resolver
+    copy = Path(tempfile.mkdtemp(prefix=f"gan-course-{resolver.task_type}{resolver.task_id}-"))
+    if resume and (out / "checkpoint").is_dir():  # start from the chief's checkpoint
+        shutil.copytree(out / "checkpoint", copy / "checkpoint")
+    return copy
+
+
+def load_run(out_dir, precision=None, strategy=None):
+    """Rebuild a run from its directory and restore its latest checkpoint.
+
+    The model computes in the run's own precision (``config.json``), whatever this machine's
+    default, unless ``precision`` says otherwise; ``strategy`` as for :func:`train`."""
     out = Path(out_dir)
     if not (out / "config.json").is_file():
         raise FileNotFoundError(f"{out} is not a run directory (no config.json)")
     spec = json.loads((out / "config.json").read_text())
-    run = _build(out, spec)
+    if precision is not None:
+        spec["precision"] = config.check_precision(precision)
+    run = _build(out, spec, config.make_strategy(strategy))
     _restore(run)
     return run
 
 
-def _build(out, spec):
+def run_precision(spec):
+    """The precision a run computes in; runs saved before it was recorded trained in float32
+    (mixed precision was for the full profile on a GPU, whose runs record it)."""
+    return spec.get("precision", "float32")
+
+
+def _build(out, spec, strategy):
     import tensorflow as tf
 
     settings = config.RunSettings(**spec["settings"])
     config.seed_everything(spec["seed"])
-    strategy = config.setup_device(spec["profile"])
-    with strategy.scope():
+    config.grow_gpu_memory()
+    with config.precision_policy(run_precision(spec)), strategy.scope():
         model = models.get(spec["model"]).build(settings, tuple(spec["image_shape"]), spec["seed"])
-        model.d_optimizer.build(model.discriminator.trainable_variables)
-        model.g_optimizer.build(model.generator.trainable_variables)
-        # Only models with extra state save it, so runs saved before it existed still restore.
-        extra = {"extra_state": [v.value for v in model.extra_state]} if model.extra_state else {}
-        checkpoint = tf.train.Checkpoint(
-            generator=model.generator, discriminator=model.discriminator,
-            ema_generator=model.ema_generator, d_optimizer=model.d_optimizer,
-            g_optimizer=model.g_optimizer, epoch=tf.Variable(0, dtype=tf.int64),
-            random_states=_random_states(model.generator, model.discriminator), **extra)
+        checkpoint = tf.train.Checkpoint(**_checkpointed(model),
+                                         epoch=tf.Variable(0, dtype=tf.int64))
     manager = tf.train.CheckpointManager(checkpoint, out / "checkpoint", max_to_keep=2)
     return Run(out, spec, model, checkpoint, manager)
+
+
+def _checkpointed(model, loss_scale=True):
+    """What a checkpoint keeps. The optimizers are saved without their loss-scale wrapper, whose
+    state is kept apart (``loss_scale``), so a run restores in either precision."""
+    objects = dict(generator=model.generator, discriminator=model.discriminator,
+                   ema_generator=model.ema_generator, d_optimizer=_inner(model.d_optimizer),
+                   g_optimizer=_inner(model.g_optimizer),
+                   random_states=_random_states(model.generator, model.discriminator))
+    if model.extra_state:  # only models with extra state save it: older runs still restore
+        objects["extra_state"] = [v.value for v in model.extra_state]
+    scaled = [o for o in (model.d_optimizer, model.g_optimizer) if o is not _inner(o)]
+    if scaled and loss_scale:
+        objects["loss_scale"] = [v.value for o in scaled for v in (o.dynamic_scale, o.step_counter)]
+    return objects
+
+
+def _inner(optimizer):
+    return getattr(optimizer, "inner_optimizer", optimizer)
 
 
 def _random_states(*networks):
@@ -163,11 +254,19 @@ def _random_states(*networks):
 
 
 def _restore(run):
+    import tensorflow as tf
+
     path = run._manager.latest_checkpoint
     if path is None:
         return
     try:
-        run._checkpoint.restore(path).assert_existing_objects_matched()
+        names = {name for name, _ in tf.train.list_variables(path)}
+        checkpoint = run._checkpoint
+        if not any(name.startswith("loss_scale/") for name in names):
+            # saved in float32: restore the rest, the loss scale starts afresh
+            checkpoint = tf.train.Checkpoint(**_checkpointed(run.model, loss_scale=False),
+                                             epoch=run._checkpoint.epoch)
+        checkpoint.restore(path).assert_existing_objects_matched()
     except Exception as err:
         raise CheckpointError(
             f"Cannot restore the checkpoint {path}: {type(err).__name__}: {str(err)[:300]}\n"
@@ -181,7 +280,8 @@ def _fit(run, verbose, extra_callbacks):
     settings = config.RunSettings(**run.spec["settings"])
     start_epoch = run.epoch
     if start_epoch < settings.epochs:
-        _, stream_from = _training_data(models.get(run.name), run.spec["dataset"], settings)
+        _, stream_from = _training_data(models.get(run.name), run.spec["dataset"], settings,
+                                        conditional=run.model.conditional)
         stream = stream_from(run.spec["seed"], start_epoch * settings.steps_per_epoch)
         history = cbs.StepHistory(run.directory / "history.json", run.history or None)
         callbacks = [cbs.StopOnNaN(), history,
@@ -205,18 +305,23 @@ def _sample_callbacks(run):
         return []
     if hasattr(run.model, "sample_grid"):  # a model that draws its own grid (cyclegan)
         return [cbs.SampleGrid(run.directory, draw=run.model.sample_grid, ncols=8)]
+    if run.model.conditional:  # one column per class
+        classes = run.model.classes
+        return [cbs.SampleGrid(run.directory, run.model.latents(8 * classes, seed=1234),
+                               np.resize(np.arange(classes), 8 * classes), ncols=classes)]
     return [cbs.SampleGrid(run.directory, run.model.latents(64, seed=1234))]
 
 
-def _training_data(recipe, dataset, settings):
+def _training_data(recipe, dataset, settings, conditional=False):
     """``(image_shape, stream(seed, start_step))``: the recipe's own data, or the arrays of a
-    course dataset streamed in resumable shuffled batches."""
+    course dataset streamed in resumable shuffled batches (with labels for a conditional model)."""
     if recipe.data is not None:
         return recipe.data(dataset, settings)
-    images, _ = _training_arrays(dataset)
+    images, labels = _training_arrays(dataset)
 
     def stream(seed, start_step):
-        return data.training_stream(images, settings.batch_size, seed=seed, start_step=start_step)
+        return data.training_stream(images, settings.batch_size, seed=seed, start_step=start_step,
+                                    labels=labels if conditional else None)
 
     return images.shape[1:], stream
 
@@ -236,7 +341,9 @@ def _write_metrics(run, settings, wall_seconds, steps_per_second):
         "steps": run.epoch * settings.steps_per_epoch, "batch_size": settings.batch_size,
         "wall_seconds": round(wall_seconds, 2), "steps_per_second": round(steps_per_second, 2),
         "device": summary["device"], "gpus": summary["gpus"], "cpu_cores": summary["cpu_cores"],
-        "mixed_precision": summary["mixed_precision"], "tensorflow": summary["tensorflow"],
+        "precision": run.precision, "mixed_precision": run.precision == "mixed",
+        "strategy": run.spec.get("strategy", "default"), "replicas": run.spec.get("replicas", 1),
+        "tensorflow": summary["tensorflow"],
         "quality": quality, "bar": bar, "meets_bar": all(bar.values()),
     }
     (run.directory / "metrics.json").write_text(json.dumps(metrics, indent=2))

@@ -40,15 +40,32 @@ class _Panel:
         (image_widget or self.image).value = viz.png_bytes(self.current_image, DISPLAY_SIZE)
 
 
+def _image_view():
+    """An image shown at its own pixel size (about ``DISPLAY_SIZE``).
+
+    A box stretches its children across by default: in a VBox a 252-pixel digit grew to the
+    notebook's full width (about 970 px) and pushed the controls below the fold.
+    """
+    return W.Image(format="png", layout=W.Layout(align_self="flex-start"))
+
+
 def _latents(rng, n, latent_dim):
     return rng.standard_normal((n, latent_dim)).astype(np.float32)
 
 
-def _prior(sample, latent_dim):
-    """``draw(rng, n)``: latents from ``sample(n, seed=...)`` (e.g. ``model.latents``), else N(0, I)."""
+def _prior(sample, latent_dim, decode=None):
+    """``draw(rng, n)``: latents from ``sample(n, seed=...)``; without it, from the model whose
+    bound ``decode`` this is (``run.decode`` or ``model.decode``: its ``latents``, the prior it
+    was trained on, e.g. an InfoGAN's one-hot category and uniform codes), else N(0, I)."""
+    sample = sample or _latents_of(decode)
     if sample is None:
         return lambda rng, n: _latents(rng, n, latent_dim)
     return lambda rng, n: np.asarray(sample(n, seed=int(rng.integers(2**31))), np.float32)
+
+
+def _latents_of(decode):
+    owner = getattr(decode, "__self__", None)
+    return getattr(owner, "latents", None) or getattr(getattr(owner, "model", None), "latents", None)
 
 
 def _check_latent_dim(latent_dim):
@@ -64,18 +81,22 @@ class InterpolationPlayer(_Panel):
     many dimensions almost always has norm close to sqrt(latent_dim): the samples live on a thin
     shell. The straight line (lerp) cuts inside that shell, through latents the generator never
     saw while training, so its midpoints tend to look faded; slerp stays on the shell.
+
+    Endpoints come from the model's own prior: ``sample(n, seed=...)`` (e.g. ``model.latents``),
+    else the ``latents`` of the run or model whose ``decode`` is passed, else N(0, I).
     """
 
-    def __init__(self, decode, latent_dim, seed=0, n_frames=32, mode="slerp"):
+    def __init__(self, decode, latent_dim, seed=0, n_frames=32, mode="slerp", sample=None):
         if mode not in ("slerp", "lerp"):
             raise ValueError(f"mode must be 'slerp' or 'lerp', got {mode!r}")
         self.decode = decode
         self.latent_dim = _check_latent_dim(latent_dim)
         self.n_frames = max(2, int(n_frames))
         self._rng = np.random.default_rng(seed)
-        self.z0, self.z1 = _latents(self._rng, 2, self.latent_dim)
+        self._draw = _prior(sample, self.latent_dim, decode)
+        self.z0, self.z1 = self._draw(self._rng, 2)
 
-        self.image = W.Image(format="png")
+        self.image = _image_view()
         self.t_slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=1 / (self.n_frames - 1),
                                       description="t", readout_format=".2f")
         self.play = W.Play(value=0, min=0, max=self.n_frames - 1, interval=120,
@@ -100,7 +121,7 @@ class InterpolationPlayer(_Panel):
 
     def new_endpoints(self):
         """Draw two new endpoints (from the seeded stream) and redraw."""
-        self.z0, self.z1 = _latents(self._rng, 2, self.latent_dim)
+        self.z0, self.z1 = self._draw(self._rng, 2)
         self.update()
 
     def update(self):
@@ -121,10 +142,12 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     Instead (the GANSpace recipe of Harkonen et al. 2020, applied to pixels): decode a batch of
     random latents, find the top principal components of the flattened images, and regress each
     image-PC score on the latents; the regression weights point along the latent direction
-    that best moves that component. Directions are orthonormalised in order (unit length, so one
-    unit of slider equals one standard deviation of the latent prior). Returns float32
-    (n_directions, latent_dim) and the explained-variance ratios (n_directions,). ``sample(n,
-    seed=...)`` draws the model's own latents where they are not N(0, I) (an InfoGAN's codes).
+    that best moves that component. Directions are orthonormalised in order (unit length: for a
+    standard normal latent, one unit along a direction is one standard deviation of the prior;
+    for other latents, such as an InfoGAN's one-hot category and bounded codes, it is not, and
+    a direction mixes noise and code). Returns float32 (n_directions, latent_dim) and the
+    explained-variance ratios (n_directions,). ``sample(n, seed=...)`` draws the model's own
+    latents where they are not N(0, I) (an InfoGAN's codes).
     """
     latent_dim = _check_latent_dim(latent_dim)
     if not 1 <= n_directions <= latent_dim:
@@ -133,7 +156,7 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     if n_samples < 2 * n_directions:
         raise ValueError(f"n_samples must be at least 2 * n_directions, got {n_samples}")
     rng = np.random.default_rng(seed)
-    z = _prior(sample, latent_dim)(rng, n_samples)
+    z = _prior(sample, latent_dim, decode)(rng, n_samples)
     x = np.concatenate([viz.decode_batch(decode, z[i:i + batch_size]).reshape(
         len(z[i:i + batch_size]), -1) for i in range(0, n_samples, batch_size)])
     x = (x - x.mean(axis=0)).astype(np.float64)
@@ -168,11 +191,11 @@ class LatentExplorer(_Panel):
         self.directions, self.explained = latent_directions(
             decode, self.latent_dim, n_directions, n_pca_samples, seed, sample=sample)
         self._rng = np.random.default_rng([seed, 1])
-        self._draw = _prior(sample, self.latent_dim)
+        self._draw = _prior(sample, self.latent_dim, decode)
         self.base = self._draw(self._rng, 1)[0]
         self._hold = False
 
-        self.image = W.Image(format="png")
+        self.image = _image_view()
         self.sliders = [W.FloatSlider(value=0.0, min=-slider_range, max=slider_range, step=0.1,
                                       description=f"PC{i + 1} ({ratio:.0%})",
                                       style={"description_width": "initial"})
@@ -218,18 +241,21 @@ class ClassPicker(_Panel):
 
     The latents stay fixed when the class changes (until "resample"), so each cell keeps its
     style while the content changes: the latent carries style, the label carries the class.
+    Latents come from the model's own prior, as for :class:`InterpolationPlayer`.
     """
 
-    def __init__(self, decode_conditional, latent_dim, class_names, seed=0, n_samples=16):
+    def __init__(self, decode_conditional, latent_dim, class_names, seed=0, n_samples=16,
+                 sample=None):
         self.decode = decode_conditional
         self.latent_dim = _check_latent_dim(latent_dim)
         self.class_names = [str(c) for c in class_names]
         if not self.class_names:
             raise ValueError("class_names is empty; expected one name per class")
         self._rng = np.random.default_rng(seed)
-        self.z = _latents(self._rng, n_samples, self.latent_dim)
+        self._draw = _prior(sample, self.latent_dim, decode_conditional)
+        self.z = self._draw(self._rng, n_samples)
 
-        self.image = W.Image(format="png")
+        self.image = _image_view()
         options = [(name, i) for i, name in enumerate(self.class_names)]
         picker = W.ToggleButtons if len(options) <= 10 else W.Dropdown
         self.class_picker = picker(options=options, value=0, description="class")
@@ -247,7 +273,7 @@ class ClassPicker(_Panel):
 
     def resample(self):
         """Draw new latents and redraw."""
-        self.z = _latents(self._rng, len(self.z), self.latent_dim)
+        self.z = self._draw(self._rng, len(self.z))
         self.update()
 
     def update(self):
@@ -286,8 +312,8 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
         self._tick = None
 
         self.status = W.HTML(value="waiting for training to start")
-        self.loss_image = W.Image(format="png")
-        self.image = W.Image(format="png")
+        self.loss_image = _image_view()
+        self.image = _image_view()
         self.widget = W.VBox([self.status, W.HBox([self.loss_image, self.image])])
 
     def on_train_begin(self, logs=None):

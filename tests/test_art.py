@@ -71,7 +71,7 @@ def test_images_come_from_the_package_without_gan_course_data(no_data):
     assert path.is_relative_to(art.ASSETS) and not art.uses_original("van_gogh_starry_night_1889")
     image = gc.data.art_image("van_gogh_starry_night_1889")
     assert image.shape == (320, 512, 3) and image.dtype == np.float32
-    assert 0.0 <= image.min() and image.max() <= 1.0
+    assert image.min() >= 0.0 and image.max() <= 1.0
     assert gc.data.art_image("mount_rainier", max_side=100).shape == (67, 100, 3)
 
 
@@ -103,7 +103,7 @@ def test_a_students_own_image_works_by_path(tmp_path):
 def test_art_sets_load_as_datasets(no_data, tmp_path):
     batch = next(iter(gc.load_dataset("art/paintings", batch_size=32)))
     assert batch.shape == (11, 64, 64, 3)
-    assert -1.0 <= float(batch.numpy().min()) and float(batch.numpy().max()) <= 1.0
+    assert float(batch.numpy().min()) >= -1.0 and float(batch.numpy().max()) <= 1.0
     photos, labels = data.load_arrays("art/photos")
     assert photos.shape == (9, 64, 64, 3) and labels is None
     for i, colour in enumerate([(255, 0, 0), (0, 0, 255)]):

@@ -4,6 +4,8 @@ import keras
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.spatial.distance
+import scipy.special
 import tensorflow as tf
 from keras import layers
 
@@ -64,6 +66,13 @@ MISTAKES_01 = [
     ("1.2", [lambda p, q: q / (p + q)], "probability of *fake*"),
     ("1.2", [lambda p, q: p / q], "stays in [0, 1]"),
     ("1.2", [lambda p, q: np.mean(p / (p + q))], "work elementwise"),
+    ("1.2", [lambda p, q: p / (p + q)], "0 / 0 = nan there"),
+    ("1.2", [lambda p, q: np.where(p + q > 0, p / np.where(p + q > 0, p + q, 1), 0.0)],
+     "return 1/2 at those points"),
+    ("1.3", [lambda p, q, dx: scipy.spatial.distance.jensenshannon(p, q)],
+     "Jensen–Shannon *distance*"),
+    ("1.3", [lambda p, q, dx: scipy.spatial.distance.jensenshannon(p, q, base=2)],
+     "base=2 gives bits"),
     ("1.3", [lambda p, q, dx: 2 * theory.jensen_shannon(p, q, dx)], "factor ½"),
     ("1.3", [lambda p, q, dx: theory.jensen_shannon(p, q, dx) / np.log(2)], "not bits"),
     ("1.3", [lambda p, q, dx: theory.jensen_shannon(p, q, dx) / dx], "multiply it by dx"),
@@ -91,6 +100,11 @@ def test_1_5_accepts_numpy_and_tensorflow_answers(capsys):
     assert _run(checks.ex_1_5, lambda r, f: np.mean(_softplus(-r)) + np.mean(_softplus(f)),
                 lambda f: np.mean(_softplus(-f)), capsys=capsys)
     assert _run(checks.ex_1_5, gc.losses.discriminator_loss, gc.losses.generator_loss,
+                capsys=capsys)
+
+
+def test_1_3_accepts_scipys_distance_squared(capsys):
+    assert _run(checks.ex_1_3, lambda p, q, dx: scipy.spatial.distance.jensenshannon(p, q) ** 2,
                 capsys=capsys)
 
 
@@ -136,7 +150,7 @@ LESSON_02 = {
 
 
 def _generator(last="tanh", reshape=True, slope=0.2, hidden_act=None, fixed_hidden=None,
-               fixed_latent=None):
+               fixed_latent=None, dropout=0.0):
     """make_generator with one typical mistake."""
     def make_generator(latent_dim, hidden=(256, 512)):
         z = keras.Input((fixed_latent or latent_dim,))
@@ -145,12 +159,15 @@ def _generator(last="tanh", reshape=True, slope=0.2, hidden_act=None, fixed_hidd
             h = layers.Dense(units, activation=hidden_act)(h)
             if hidden_act is None:
                 h = layers.LeakyReLU(slope)(h) if slope else layers.LeakyReLU()(h)
+            if dropout:
+                h = layers.Dropout(dropout)(h)
         h = layers.Dense(784, activation=last)(h)
         return keras.Model(z, layers.Reshape((28, 28, 1))(h) if reshape else h)
     return make_generator
 
 
-def _discriminator(last=None, flat_input=False, slope=0.2, hidden_act=None, outputs=1):
+def _discriminator(last=None, flat_input=False, slope=0.2, hidden_act=None, outputs=1,
+                   dropout=0.0):
     """make_discriminator with one typical mistake."""
     def make_discriminator(hidden=(512, 256)):
         x = keras.Input((784,) if flat_input else (28, 28, 1))
@@ -159,15 +176,43 @@ def _discriminator(last=None, flat_input=False, slope=0.2, hidden_act=None, outp
             h = layers.Dense(units, activation=hidden_act)(h)
             if hidden_act is None:
                 h = layers.LeakyReLU(slope)(h) if slope else layers.LeakyReLU()(h)
+            if dropout:
+                h = layers.Dropout(dropout)(h)
         return keras.Model(x, layers.Dense(outputs, activation=last)(h))
     return make_discriminator
 
 
+def _alternating(first):
+    """train_step as Goodfellow et al.'s Algorithm 1: one network updated, then the other."""
+    def train_step(real_images, z, generator, discriminator, g_optimizer, d_optimizer):
+        order = ["d", "g"] if first == "d" else ["g", "d"]
+        for net in order:
+            with tf.GradientTape() as tape:
+                fake_logits = discriminator(generator(z, training=True), training=True)
+                if net == "d":
+                    real_logits = discriminator(real_images, training=True)
+                    loss = gc.losses.discriminator_loss(real_logits, fake_logits)
+                    variables, optimizer = discriminator.trainable_variables, d_optimizer
+                else:
+                    loss = gc.losses.generator_loss(fake_logits)
+                    variables, optimizer = generator.trainable_variables, g_optimizer
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss, loss
+    return train_step
+
+
+_NOTEBOOK_Z = tf.constant(np.random.default_rng(9).standard_normal((6, 4)), tf.float32)
+
+
 def _step(g_loss_fn=gc.losses.generator_loss, g_training=True, d_training=True, g_follows="g",
           d_follows="d", swap_optimizers=False, swap_returned=False, predict=False,
-          one_call=False):
+          one_call=False, noise=None):
     """train_step with one typical mistake (or, with one_call, a correct variant)."""
     def train_step(real_images, z, generator, discriminator, g_optimizer, d_optimizer):
+        if noise == "own":  # draws its own latents instead of using z
+            z = tf.random.normal(tf.shape(z))
+        elif noise == "notebook":  # uses latents from the notebook, whatever z it is given
+            z = _NOTEBOOK_Z[: tf.shape(z)[0]]
         with tf.GradientTape(persistent=True) as tape:
             fake = (generator.predict(z, verbose=0) if predict
                     else generator(z, training=g_training))
@@ -205,12 +250,15 @@ MISTAKES_02 = [
     ("2.2", _generator(fixed_hidden=(256, 512)), "map 8 → 256 → 512 → 784; expected 8 → 16 → 32"),
     ("2.2", _generator(fixed_latent=64), "inputs of shape (None, 64); expected (None, 8)"),
     ("2.2", lambda latent_dim, hidden: None, "forget `return keras.Model(...)`"),
+    ("2.2", _generator(dropout=0.3), "acts only while training, such as Dropout"),
+    ("2.2", _generator(hidden_act="relu"), "ReLU is not wrong in a generator"),
     ("2.2", lambda latent_dim, hidden: "a model", "not a Keras model"),
     ("2.3", _discriminator(last="sigmoid"), "the course's losses take logits"),
     ("2.3", _discriminator(flat_input=True), "flatten inside the model"),
     ("2.3", _discriminator(slope=None), "slope 0.3 by default"),
     ("2.3", _discriminator(hidden_act="relu"), "use LeakyReLU(0.2)"),
     ("2.3", _discriminator(outputs=2), "end with Dense(1)"),
+    ("2.3", _discriminator(dropout=0.3), "acts only while training, such as Dropout"),
     ("2.4", _step(g_loss_fn=gc.losses.generator_loss_saturating), "the saturating loss"),
     ("2.4", _step(g_follows="d"), "generator was updated with the gradient of d_loss"),
     ("2.4", _step(d_follows="g"), "discriminator was updated with the gradient of g_loss"),
@@ -221,6 +269,10 @@ MISTAKES_02 = [
     ("2.4", _step(swap_optimizers=True), "each optimizer updates its own network"),
     ("2.4", _step(swap_returned=True), "the losses come back swapped"),
     ("2.4", _step(predict=True), "not generator.predict or .numpy()"),
+    ("2.4", _alternating("d"), "Goodfellow et al.'s Algorithm 1"),
+    ("2.4", _alternating("g"), "Goodfellow et al.'s Algorithm 1"),
+    ("2.4", _step(noise="own"), "it draws its own noise"),
+    ("2.4", _step(noise="notebook"), "whatever z it is given"),
 ]
 
 
@@ -249,14 +301,15 @@ def test_lesson_02_checks_never_raise(capsys):
 SOLUTION_03 = _solution_functions("03_dcgan.ipynb")
 LESSON_03 = {
     "3.1": ["generator_block"],
-    "3.2": ["discriminator_block"],
+    "3.2": ["make_dcgan_discriminator"],
     "3.3": ["frechet_distance"],
     "3.4": ["checkerboard_energy"],
+    "3.5": ["info_loss"],
 }
 
 
 def _g_block(strides=2, padding="same", use_bias=False, batch_norm=True, act="relu", kernel=4,
-             relu_first=False, epsilon=1e-3, resize=False):
+             relu_first=False, epsilon=1e-3, resize=False, dropout=0.0):
     """generator_block with one typical mistake."""
     def generator_block(x, filters):
         if resize:
@@ -273,27 +326,35 @@ def _g_block(strides=2, padding="same", use_bias=False, batch_norm=True, act="re
             h = layers.ReLU()(h)
         elif act == "leaky":
             h = layers.LeakyReLU(0.2)(h)
-        return h
+        return layers.Dropout(dropout)(h) if dropout else h
     return generator_block
 
 
-def _d_block(strides=2, padding="same", use_bias=True, act="leaky", slope=0.2, pool=None,
-             batch_norm=False, kernel=4):
-    """discriminator_block with one typical mistake."""
-    def discriminator_block(x, filters):
-        h = layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=use_bias)(x)
-        if batch_norm:
-            h = layers.BatchNormalization()(h)
-        if act == "leaky":
-            h = layers.LeakyReLU(slope)(h) if slope else layers.LeakyReLU()(h)
-        elif act == "relu":
-            h = layers.ReLU()(h)
-        if pool == "max":
-            h = layers.MaxPooling2D(2)(h)
-        elif pool == "average":
-            h = layers.AveragePooling2D(2)(h)
-        return h
-    return discriminator_block
+def _d_net(strides=2, padding="same", use_bias=True, act="leaky", slope=0.2, pool=None,
+           batch_norm=False, kernel=4, last=None, hidden=0, dropout=0.0, widths=(1, 2),
+           flat_input=False, outputs=1):
+    """make_dcgan_discriminator with one typical mistake."""
+    def make_dcgan_discriminator(width=64):
+        images = keras.Input((784,) if flat_input else (28, 28, 1))
+        h = layers.Reshape((28, 28, 1))(images) if flat_input else images
+        for factor in widths:
+            h = layers.Conv2D(factor * width, kernel, strides=strides, padding=padding,
+                              use_bias=use_bias)(h)
+            if batch_norm:
+                h = layers.BatchNormalization()(h)
+            if act == "leaky":
+                h = layers.LeakyReLU(slope)(h) if slope else layers.LeakyReLU()(h)
+            elif act == "relu":
+                h = layers.ReLU()(h)
+            if pool:
+                h = (layers.MaxPooling2D if pool == "max" else layers.AveragePooling2D)(2)(h)
+            if dropout:
+                h = layers.Dropout(dropout)(h)
+        h = layers.Flatten()(h)
+        if hidden:
+            h = layers.LeakyReLU(0.2)(layers.Dense(hidden)(h))
+        return keras.Model(images, layers.Dense(outputs, activation=last)(h))
+    return make_dcgan_discriminator
 
 
 def _fd(factor=2, sqrt="eig", rowvar=False, ddof=1, final_sqrt=False, norm=False):
@@ -346,6 +407,29 @@ def _polyphase_energy(images):
     return rows ** 2 + cols ** 2 + checker ** 2
 
 
+def _info(half=True, codes="sum", weight=True, batch="mean", sign=1, category="softmax"):
+    """info_loss with one typical mistake (or, with the defaults, a NumPy answer)."""
+    def info_loss(guesses, category_, continuous, continuous_weight=0.5):
+        g = np.asarray(guesses, np.float64)
+        n, c = len(g), continuous.shape[1]
+        k = g.shape[1] - c
+        logits = g[:, :k] if category != "last" else g[:, c:]
+        if category == "sigmoid":
+            one_hot = np.eye(k)[category_]
+            ce = np.mean(np.logaddexp(0, logits) - one_hot * logits, axis=1)
+        else:
+            log_p = logits - scipy.special.logsumexp(logits, axis=1, keepdims=True)
+            ce = -log_p[np.arange(n), category_]
+        squares = (g[:, k:] - continuous) ** 2
+        per_sample = squares.mean(axis=1) if codes == "mean" else squares.sum(axis=1)
+        gaussian = (0.5 if half else 1.0) * per_sample
+        reduce = np.sum if batch == "sum" else np.mean
+        total = (reduce(ce) if category else 0.0) + (
+            (continuous_weight if weight else 0.5) * reduce(gaussian) if codes else 0.0)
+        return sign * total
+    return info_loss
+
+
 MISTAKES_03 = [
     ("3.1", _g_block(strides=1), "with stride 1 the block does not upsample"),
     ("3.1", _g_block(padding="valid"), "(None, 16, 16, 4); expected (None, 14, 14, 4)"),
@@ -363,19 +447,23 @@ MISTAKES_03 = [
     ("3.1", lambda x, filters: None, "returned None"),
     ("3.1", lambda x, filters: SOLUTION_03["generator_block"](keras.Input((7, 7, 6)), filters),
      "do not create a keras.Input inside the block"),
-    ("3.2", _d_block(strides=1, pool="max"), "no pooling: DCGAN replaces pooling"),
-    ("3.2", _d_block(strides=1, pool="average"), "no pooling: DCGAN replaces pooling"),
-    ("3.2", _d_block(pool="max"), "the size was halved twice"),
-    ("3.2", _d_block(strides=1), "DCGAN downsamples with strides, not with pooling"),
-    ("3.2", _d_block(act="relu"), "use LeakyReLU(0.2), not ReLU"),
-    ("3.2", _d_block(slope=None), "slope 0.3 by default"),
-    ("3.2", _d_block(act=None), "end the block with layers.LeakyReLU(0.2)"),
-    ("3.2", _d_block(padding="valid"), "'valid' loses the border"),
-    ("3.2", _d_block(use_bias=False), "keep the convolution's bias"),
-    ("3.2", _d_block(batch_norm=True), "this block has no BatchNormalization"),
-    ("3.2", _d_block(kernel=3), "use a 4 x 4 kernel, Conv2D(filters, 4, ...)"),
-    ("3.2", lambda x, filters: layers.Conv2DTranspose(filters, 4, strides=2, padding="same")(x),
-     "Conv2DTranspose is for the generator"),
+    ("3.1", _g_block(dropout=0.3), "acts only while training, such as Dropout"),
+    ("3.2", _d_net(strides=1, pool="max"), "no pooling: DCGAN replaces pooling"),
+    ("3.2", _d_net(strides=1, pool="average"), "no pooling: DCGAN replaces pooling"),
+    ("3.2", _d_net(act="relu"), "use LeakyReLU(0.2), not ReLU"),
+    ("3.2", _d_net(slope=None), "slope 0.3 by default"),
+    ("3.2", _d_net(act=None), "follow each convolution with LeakyReLU(0.2)"),
+    ("3.2", _d_net(last="sigmoid"), "no sigmoid at the end"),
+    ("3.2", _d_net(kernel=3), "the table's counts give k = 4"),
+    ("3.2", _d_net(batch_norm=True), "no batch normalization in this discriminator"),
+    ("3.2", _d_net(use_bias=False), "keep the convolutions' biases"),
+    ("3.2", _d_net(padding="valid"), "padding='same' keeps exactly 14 x 14"),
+    ("3.2", _d_net(hidden=16), "no hidden dense layer"),
+    ("3.2", _d_net(dropout=0.3), "acts only while training, such as Dropout"),
+    ("3.2", _d_net(widths=(2, 1)), "`width` and then `2 * width` filters"),
+    ("3.2", _d_net(flat_input=True), "start with keras.Input((28, 28, 1))"),
+    ("3.2", _d_net(outputs=2), "end with Flatten and Dense(1)"),
+    ("3.2", lambda width: None, "forget `return keras.Model(...)`"),
     ("3.3", _fd(factor=1), "the 2 is missing"),
     ("3.3", _fd(sqrt="elementwise"), "np.sqrt takes the square root of each entry"),
     ("3.3", _fd(sqrt="of the trace"), "not the square root of the trace"),
@@ -394,16 +482,39 @@ MISTAKES_03 = [
     ("3.4", _energy(channels=False), "average over the channels too"),
     ("3.4", _energy(batch=True), "not over the whole batch"),
     ("3.4", lambda images: "0.25", "not numbers"),
+    ("3.5", _info(half=False), "the 1/2 is missing"),
+    ("3.5", _info(codes="mean"), "over the codes of a sample"),
+    ("3.5", _info(codes="mean", half=False), "agrees only when there are exactly two codes"),
+    ("3.5", _info(weight=False), "multiply the continuous term by continuous_weight"),
+    ("3.5", _info(batch="sum"), "average over the batch (mean), do not sum"),
+    ("3.5", _info(sign=-1), "mind the sign"),
+    ("3.5", _info(category="sigmoid"), "softmax cross-entropy"),
+    ("3.5", _info(category="last"), "the category logits are the first K columns"),
+    ("3.5", _info(codes=None), "add the continuous codes' term"),
+    ("3.5", _info(category=None), "add the category term"),
 ]
 
 
 def test_lesson_03_checks_accept_equivalent_answers(capsys):
-    """Sequential-style blocks, scipy's sqrtm, the polyphase form of the energy, tensors."""
+    """A Sequential-style block, scipy's sqrtm, the polyphase form of the energy, tensors,
+    NumPy and Keras forms of the info loss."""
     def sequential_block(x, filters):
-        return keras.Sequential([layers.Conv2D(filters, 4, strides=2, padding="same"),
-                                 layers.LeakyReLU(0.2)])(x)
+        return keras.Sequential([layers.Conv2DTranspose(filters, 4, strides=2, padding="same",
+                                                        use_bias=False),
+                                 layers.BatchNormalization(), layers.ReLU()])(x)
 
-    assert _run(checks.ex_3_2, sequential_block, capsys=capsys)
+    assert _run(checks.ex_3_1, sequential_block, capsys=capsys)
+    assert _run(checks.ex_3_2, _d_net(), capsys=capsys)
+    assert _run(checks.ex_3_5, _info(), capsys=capsys)
+
+    def keras_info_loss(guesses, category, continuous, continuous_weight=0.5):
+        k = guesses.shape[1] - continuous.shape[1]
+        ce = keras.losses.sparse_categorical_crossentropy(category, guesses[:, :k],
+                                                          from_logits=True)
+        codes = keras.ops.sum(keras.ops.square(guesses[:, k:] - continuous), axis=1) / 2
+        return keras.ops.mean(ce) + continuous_weight * keras.ops.mean(codes)
+
+    assert _run(checks.ex_3_5, keras_info_loss, capsys=capsys)
     assert _run(checks.ex_3_3, _fd(sqrt="sqrtm"), capsys=capsys)
     assert _run(checks.ex_3_3, lambda a, b: tf.constant(_fd()(a, b)), capsys=capsys)
     assert _run(checks.ex_3_4, _polyphase_energy, capsys=capsys)
@@ -413,7 +524,7 @@ def test_lesson_03_checks_accept_equivalent_answers(capsys):
 
 def test_lesson_03_checks_never_raise(capsys):
     assert "got an int" in _run(checks.ex_3_1, 3, capsys=capsys).line
-    line = _run(checks.ex_3_2, lambda x, filters: 1 / 0, capsys=capsys).line
+    line = _run(checks.ex_3_2, lambda width: 1 / 0, capsys=capsys).line
     assert "raised ZeroDivisionError: division by zero" in line
     line = _run(checks.ex_3_4, lambda images: images[0, 0, 0, 0] / 0, capsys=capsys).line
     assert line.startswith("❌ Exercise 3.4: ")

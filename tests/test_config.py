@@ -45,3 +45,24 @@ def test_seeding_repeats_random_numbers():
     a = np.random.rand(3)
     config.seed_everything(7)
     assert (a == np.random.rand(3)).all()
+
+
+def test_setup_device_sets_the_precision_asked_and_returns_the_strategy():
+    import keras
+    import tensorflow as tf
+
+    assert config.default_precision("quick") == "float32"  # mixed only for full on a GPU
+    strategy = config.setup_device("quick", precision="mixed", strategy="default")
+    assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    assert strategy is tf.distribute.get_strategy() and config.strategy_name(strategy) == "default"
+    config.setup_device("quick")
+    assert keras.mixed_precision.global_policy().name == "float32"
+    with config.precision_policy("mixed"):
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    assert keras.mixed_precision.global_policy().name == "float32"
+    with pytest.raises(ValueError, match="precision 'fp16'; choose one of: mixed, float32"):
+        config.setup_device("quick", precision="fp16")
+    with pytest.raises(ValueError, match="strategy 'tpu'; choose one of: default, mirrored"):
+        config.make_strategy("tpu")
+    mirrored = config.make_strategy("mirrored")  # one replica per logical CPU device here
+    assert config.strategy_name(mirrored) == "mirrored" and config.make_strategy(mirrored) is mirrored

@@ -1,5 +1,6 @@
 """lessons/ is built from solutions/: stubs replace answers, everything else is kept."""
 
+import os
 import shutil
 
 import nbformat
@@ -149,3 +150,93 @@ def test_every_exercise_has_a_check_cell():
         for ex_id, _ in lessons.exercises(lessons.read(path)):
             call = f"gc.checks.ex_{ex_id.replace('.', '_')}("
             assert any(call in s and lessons.NBVAL_MARKER in s for s in sources), (path, ex_id)
+
+
+# --- a lesson never shows an answer -------------------------------------------------------------
+
+ANSWER = "# Exercise 9.1: double\ndef double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
+
+
+def _dependent(*sources, tags=None):
+    nb = new_notebook()
+    nb.cells = [new_code_cell(ANSWER)] + [new_code_cell(s) for s in sources]
+    for number, tag in (tags or {}).items():
+        nb.cells[number].metadata["tags"] = [tag]
+    return sorted(lessons.answer_dependent_cells(nb))
+
+
+def test_a_cell_using_an_exercise_depends_on_it():
+    assert _dependent("print(double(3))", "print(3)") == [0, 1]
+
+
+def test_answers_flow_through_assignments_functions_and_containers():
+    assert _dependent("y = double(2)", "print(y + 1)") == [0, 1, 2]
+    assert _dependent("def f(v):\n    return double(v)", "print(f(1))") == [0, 1, 2]
+    assert _dependent("log = []", "log.append(double(1))", "print(log)") == [0, 2, 3]
+    assert _dependent("net = make()", "train(net, double)", "print(net)") == [0, 2, 3]
+    assert _dependent("d = {}", "d['k'] = double(1)", "print(d)") == [0, 2, 3]
+    assert _dependent("y = double(2)", "y += 1", "print(y)") == [0, 1, 2, 3]
+
+
+def test_rebinding_a_name_from_answer_free_values_clears_it():
+    assert _dependent("y = double(2)", "y = 5", "print(y)") == [0, 1]
+    assert _dependent("import numpy as np\nnp.abs(double(1))", "print(np.pi)") == [0, 1]
+
+
+def test_unparsable_cells_and_tagged_cells_count_as_dependent():
+    assert _dependent("print(3", "print(4)") == [0, 1]
+    assert _dependent("print(4)", tags={1: lessons.ANSWER_TAG}) == [0, 1]
+    assert _dependent("%matplotlib inline\nprint(4)") == [0]  # magics are left out, not errors
+
+
+def test_make_lesson_drops_outputs_that_depend_on_an_exercise():
+    nb = _solution_notebook()
+    nb.cells.append(new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(add(1, 2))", execution_count=7,
+                                  outputs=[new_output("stream", name="stdout", text="3\n")]))
+    lesson = lessons.make_lesson(lessons.clean_notebook(nb))
+    assert lesson.cells[3].outputs  # print(1 + 1) depends on no exercise: kept
+    assert lesson.cells[-1].outputs == [] and lesson.cells[-1].execution_count is None
+
+
+def _stored_outputs(nb):
+    """``{cell number: [its printed text and displayed values]}`` for cells with outputs."""
+    def shown(output):
+        if output.get("output_type") == "stream":
+            return output.text if output.name == "stdout" else None
+        return output.get("data", {}).get("text/plain")
+
+    found = {number: [text for text in map(shown, cell.outputs) if text is not None]
+             for number, cell in enumerate(nb.cells) if cell.cell_type == "code"}
+    return {number: texts for number, texts in found.items() if texts}
+
+
+@pytest.mark.parametrize("path", lessons.solution_paths(), ids=lambda p: p.name)
+def test_no_lesson_output_comes_from_a_cell_that_depends_on_an_exercise(path):
+    solution = lessons.read(path)
+    lesson = lessons.read(lessons.lesson_path(path))
+    dependent = lessons.answer_dependent_cells(solution)
+    assert not set(_stored_outputs(lesson)) & dependent
+    for number in _stored_outputs(lesson):
+        assert not lessons.has_solution(solution.cells[number])
+        assert not lessons.shows_verdict(lesson.cells[number])
+
+
+@pytest.mark.parametrize("path", lessons.solution_paths(), ids=lambda p: p.name)
+def test_every_lesson_output_is_what_the_untouched_lesson_prints(path, tmp_path):
+    """Sound, by execution: run the lesson with its exercises unsolved (every answer raises
+    NotImplementedError) and compare. An output that the unsolved lesson reproduces cannot hold
+    anything an answer computes."""
+    from nbclient import NotebookClient
+
+    stored = _stored_outputs(lessons.read(lessons.lesson_path(path)))
+    if not stored:
+        pytest.skip("this lesson keeps no outputs")
+    copy = tmp_path / path.name
+    shutil.copy(lessons.lesson_path(path), copy)
+    executed = lessons.read(copy)
+    NotebookClient(executed, timeout=900, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute(
+        env={**os.environ, "GAN_COURSE_PROFILE": "quick"})
+    fresh = _stored_outputs(executed)
+    for number, texts in stored.items():
+        assert fresh.get(number) == texts, (path.name, number)

@@ -83,3 +83,21 @@ def test_optimal_discriminator_for_two_gaussians():
     d_star = p_data / (p_data + p_g)
     learned = tf.sigmoid(logits(grid)).numpy()
     assert np.max(np.abs(learned - d_star)) < 0.05
+
+
+@pytest.mark.parametrize("codes", [0, 1, 3])
+def test_info_loss_is_minus_log_q_up_to_constants(codes):
+    """Softmax cross-entropy of the category, plus the weight times -log N(code; guess, 1)
+    without its constant, summed over the codes; both averaged over the batch."""
+    rng = np.random.default_rng(codes)
+    n, k = 7, 4
+    guesses = rng.normal(0.0, 2.0, (n, k + codes)).astype("f4")
+    category = rng.integers(k, size=n)
+    continuous = rng.uniform(-1, 1, (n, codes)).astype("f4")
+    logits = guesses[:, :k].astype(np.float64)
+    log_q_category = logits[np.arange(n), category] - np.log(np.exp(logits).sum(axis=1))
+    log_q_codes = stats.norm.logpdf(continuous, loc=guesses[:, k:]).sum(axis=1)
+    constant = codes * np.log(np.sqrt(2 * np.pi))  # what the loss leaves out
+    expected = -log_q_category.mean() + 0.3 * (-log_q_codes.mean() - constant)
+    got = float(losses.info_loss(guesses, category, continuous, continuous_weight=0.3))
+    assert got == pytest.approx(expected, rel=1e-5)

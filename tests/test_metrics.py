@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from gan_course import metrics
+from gan_course import data, metrics
 from tests.conftest import needs_mnist
 
 
@@ -79,3 +79,21 @@ def test_classifier_stays_float32_under_mixed_precision():
         keras.mixed_precision.set_global_policy("float32")
         metrics.classifier.cache_clear()
     assert all(layer.dtype_policy.compute_dtype == "float32" for layer in model.layers)
+
+
+@needs_mnist
+def test_label_agreement_counts_per_requested_class():
+    images, labels = data.load_uint8("mnist", "test")
+    images, labels = images[:300] / 255.0, labels[:300].astype(int)
+    report = metrics.label_agreement(images, labels)
+    assert report["label_agreement"] > 0.95 and len(report["agreement_per_class"]) == 10
+    assert report["min_class_agreement"] == min(report["agreement_per_class"])
+    wrong = metrics.label_agreement(images, (labels + 1) % 10)
+    assert wrong["label_agreement"] < 0.05
+    only_sevens = metrics.label_agreement(images[labels == 7], labels[labels == 7])
+    assert only_sevens["agreement_per_class"][7] > 0.9
+    assert only_sevens["agreement_per_class"][:7] == [None] * 7
+    with pytest.raises(ValueError, match="one label per image: 300 images"):
+        metrics.label_agreement(images, labels[:10])
+    real = metrics.real_accuracy_per_class("mnist")
+    assert len(real) == 10 and min(real) > 0.95

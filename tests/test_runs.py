@@ -112,7 +112,8 @@ def test_sample_npz_for_other_tools(quick_run, tmp_path):
         assert f["images"].shape == (10, 28, 28, 1) and f["images"].dtype == np.float32
 
 
-@pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist"])
+@pytest.mark.parametrize("dataset", [
+    "mnist", pytest.param("fashion_mnist", marks=pytest.mark.data("fashion_mnist"))])
 def test_dcgan_trains_on_both_datasets(tmp_path, dataset):
     run = gc.train("dcgan", dataset=dataset, profile="quick", out_dir=tmp_path / dataset, verbose=0)
     assert run.metrics["steps"] == 30 and run.metrics["dataset"] == dataset

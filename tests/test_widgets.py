@@ -69,6 +69,16 @@ def test_interpolation_player_is_seeded_and_displays():
         widgets.InterpolationPlayer(fake_decode, LATENT, mode="linear")
 
 
+def test_every_panel_shows_its_images_at_their_own_size():
+    # A box would otherwise stretch an image across the notebook (the browser test measures it).
+    panels = [widgets.InterpolationPlayer(fake_decode, LATENT),
+              widgets.LatentExplorer(fake_decode, LATENT, n_directions=2, n_pca_samples=50),
+              widgets.ClassPicker(fake_conditional, LATENT, ["a", "b"], n_samples=4)]
+    monitor = widgets.TrainingMonitor(every=1, decode=fake_decode)
+    images = [p.image for p in panels] + [monitor.image, monitor.loss_image]
+    assert all(img.layout.align_self == "flex-start" for img in images)
+
+
 # --- latent explorer ---------------------------------------------------------------------------
 
 def test_latent_directions_find_the_generator_subspace():

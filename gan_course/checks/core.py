@@ -6,7 +6,8 @@ wrong raises :class:`Mismatch`, which the decorator turns into a single ``❌`` 
 student function that still raises ``NotImplementedError`` gives "not attempted yet". A check
 never raises, prints exactly one line and returns a :class:`CheckResult`.
 
-The grader reads the same lines back from an executed notebook with :func:`parse_line`.
+``check.verdict(...)`` returns the same result without printing it: the grader calls it on the
+student's functions itself, so a notebook's printed lines never count as verdicts.
 """
 
 import functools
@@ -100,7 +101,12 @@ def exercise(exercise_id, hint=""):
             print(result.line)
             return result
 
+        def verdict(*functions):
+            """The :class:`CheckResult`, without printing or recording it (for the grader)."""
+            return _run(exercise_id, body, names, functions, hint)
+
         check.exercise = exercise_id
+        check.verdict = verdict
         return check
 
     return decorate

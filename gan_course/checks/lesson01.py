@@ -1,6 +1,7 @@
 """Checks for lesson 01, the mathematics of the GAN loss: exercises 1.1 to 1.5."""
 
 import numpy as np
+from scipy.spatial import distance
 
 from gan_course import losses, theory
 from gan_course.checks.core import SEEDS, call, exercise, expect, seeded
@@ -10,11 +11,12 @@ def _softplus(a):
     return np.logaddexp(0.0, np.asarray(a, np.float64))
 
 
-
-
 _NAN_JSD = ("where p(x) = 0 the term p·log(p/m) is 0 (its limit), but NumPy computes "
             "0·log 0 = nan: sum only where p > 0, e.g. k = p > 0; "
             "np.sum(p[k] * np.log(p[k] / m[k])) * dx.")
+_SCIPY_DISTANCE = ("scipy.spatial.distance.jensenshannon returns the Jensen–Shannon *distance*, "
+                   "the square root of the divergence (of p and q rescaled to sum to 1): square "
+                   "it, or write the two KL terms yourself.")
 _UNSTABLE = ("for large |a|, sigmoid(a) rounds to 0 or 1 in float32 and the log becomes -inf: "
              "write the losses with softplus, -log D = softplus(-a), -log(1 - D) = softplus(a).")
 
@@ -46,21 +48,35 @@ def ex_1_1(value_function):
             f"and gives -log 4 = {-theory.LOG4:.6f} when D = 1/2 everywhere.")
 
 
-@exercise("1.2", hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)), elementwise.")
+_ZERO_DENSITIES = ("where p_data = p_g = 0 the integrand is 0 whatever D is, so every D is optimal, "
+                   "and p_data / (p_data + p_g) is 0 / 0 = nan there: return 1/2 at those points "
+                   "(neither real nor fake is more likely), e.g. with np.where(total > 0, ..., 0.5).")
+
+
+@exercise("1.2", hint="maximise f(y) = a log y + b log(1 - y) over y in (0, 1): solve f'(y) = a/y - "
+                      "b/(1 - y) = 0, elementwise; where a = b = 0 every y is optimal: return 1/2.")
 def ex_1_2(optimal_discriminator):
     cases = [seeded(seed).uniform(0.01, 2.0, size=(2, 3, 4)) for seed in SEEDS]
     x = np.linspace(-4.0, 6.0, 11)
     cases.append((theory.gaussian_pdf(x, 0.0, 1.0), theory.gaussian_pdf(x, 2.0, 0.7)))
+    # Where only the data lives, only the generator, or neither (the supports of two uniforms).
+    cases.append((np.array([0.0, 0.5, 0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.0, 1.0, 0.25, 1.0, 0.0])))
     for p_data, p_g in cases:
-        expect(call(optimal_discriminator, p_data, p_g), theory.optimal_discriminator(p_data, p_g),
+        reference = theory.optimal_discriminator(p_data, p_g)
+        neither = (p_data + p_g) == 0
+        expect(call(optimal_discriminator, p_data, p_g), reference,
                what="optimal_discriminator(p_data, p_g)", inputs={"p_data": p_data, "p_g": p_g},
-               mistakes=[
-                   (p_g / (p_data + p_g),
+               nonfinite_hint=_ZERO_DENSITIES, mistakes=[
+                   (1.0 - reference,
                     "that is the probability of *fake*; D(x) is the probability that x is real."),
+               ] + ([(np.where(neither, 0.0, reference), _ZERO_DENSITIES),
+                     (np.where(neither, 1.0, reference), _ZERO_DENSITIES)] if neither.any() else [
                    (p_data / p_g, "divide by the sum p_data + p_g, so that D* stays in [0, 1]."),
-               ])
-    return ("optimal_discriminator matches p_data / (p_data + p_g) elementwise on "
-            f"{len(SEEDS)} random (3, 4) arrays of densities and on two Gaussians.")
+               ]))
+    return ("optimal_discriminator maximises p_data log D + p_g log(1 - D) elementwise on "
+            f"{len(SEEDS)} random (3, 4) arrays of densities and on two Gaussians, and gives 1 "
+            "where only the data lives, 0 where only the generator does and 1/2 where neither "
+            "does.")
 
 
 @exercise("1.3", hint="m = (p + q) / 2; JSD = ½ KL(p‖m) + ½ KL(q‖m), where KL(p‖m) ≈ "
@@ -78,6 +94,7 @@ def ex_1_3(jensen_shannon):
     for p, q, step in cases:
         reference = theory.jensen_shannon(p, q, step)
         half_kl = 0.5 * theory.kl_divergence(p, (p + q) / 2, step)
+        scipy_distance = distance.jensenshannon(p, q)
         expect(call(jensen_shannon, p, q, step), reference, rtol=1e-6, atol=1e-9,
                what="jensen_shannon(p, q, dx)", inputs={"p": p, "q": q, "dx": step},
                nonfinite_hint=_NAN_JSD, mistakes=[
@@ -88,6 +105,9 @@ def ex_1_3(jensen_shannon):
                    (theory.kl_divergence(p, q, step),
                     "that is KL(p‖q); the JSD compares each density with the mixture m."),
                    (half_kl, "add the second term ½ KL(q‖m): the JSD is symmetric in p and q."),
+                   (scipy_distance, _SCIPY_DISTANCE),
+                   (distance.jensenshannon(p, q, base=2), _SCIPY_DISTANCE + " Keep its default "
+                    "base, the natural logarithm: base=2 gives bits."),
                ])
     return ("jensen_shannon matches ½ KL(p‖m) + ½ KL(q‖m) on two Gaussians, random densities, "
             f"identical densities (0) and disjoint ones (log 2 = {theory.LOG2:.6f}).")

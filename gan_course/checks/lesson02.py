@@ -1,13 +1,31 @@
-"""Checks for lesson 02, an MLP GAN on MNIST: exercises 2.1 to 2.4."""
+"""Checks for lesson 02, an MLP GAN on MNIST: exercises 2.1 to 2.4 (the step's machinery is in
+:mod:`gan_course.checks.steps`)."""
 
 import numpy as np
 
-from gan_course import data, losses
+from gan_course import data
 from gan_course.checks.core import SEEDS, Mismatch, article, call, exercise, expect, seeded
 from gan_course.checks.networks import LEAKY as _LEAKY
 from gan_course.checks.networks import Float32Policy as _Float32Policy
 from gan_course.checks.networks import as_model as _as_model
 from gan_course.checks.networks import run_model as _run_model
+from gan_course.checks.networks import same_in_training as _same_in_training
+from gan_course.checks.steps import (
+    ALTERNATING,
+    D_LR,
+    G_LR,
+    STEP_HINT,
+    STEP_IMAGE,
+    STEP_LATENT,
+    STEP_MISTAKES,
+    alternating_step,
+    call_step,
+    flat,
+    noise_hint,
+    reference_step,
+    step_close,
+    step_networks,
+)
 
 IMAGE_SHAPE = (28, 28, 1)
 _RANGE_HINT = ("the generator's tanh outputs [-1, 1], so the data must live in [-1, 1] too: "
@@ -129,11 +147,12 @@ def ex_2_2(make_generator):
             (_mlp_forward(weights, z, _LEAKY).reshape(shape),
              "the last Dense layer has no activation, so pixels are unbounded: add a tanh."),
             (_mlp_forward(weights, z, 0.3, out_act=np.tanh).reshape(shape),
-             ("Keras' LeakyReLU() has slope 0.3 by default; the course (like DCGAN) uses "
-             "LeakyReLU(0.2).")),
+             ("Keras' LeakyReLU() has slope 0.3 by default; this recipe uses LeakyReLU(0.2), "
+              "the slope of DCGAN's discriminator.")),
             (_mlp_forward(weights, z, 0.0, hidden_act=_relu, out_act=np.tanh).reshape(shape),
-             ("the hidden layers use ReLU; use LeakyReLU(0.2), which keeps a small gradient for "
-             "negative inputs.")),
+             ("ReLU is not wrong in a generator (DCGAN's uses it, beside batch norm), but "
+              "this recipe has no batch norm, so use LeakyReLU(0.2): a unit negative for every "
+              "latent passes no gradient through a ReLU, a leaky one still does.")),
         ]
         if out.min() >= 0.0:
             hint = "every pixel is >= 0: the generator must end in tanh, whose range is [-1, 1]."
@@ -143,8 +162,10 @@ def ex_2_2(make_generator):
             hint = _GENERATOR_LAYERS
         expect(out, expected, what=f"the generator built by {made_by}", mistakes=mistakes,
                hint=hint, rtol=1e-4, atol=1e-5)
+        _same_in_training(model, reference, z, made_by)
     return ("make_generator builds Dense + LeakyReLU(0.2) layers of the sizes asked for, ending "
-            "in tanh and a reshape to (28, 28, 1), for latent sizes 8 and 5.")
+            "in tanh and a reshape to (28, 28, 1), for latent sizes 8 and 5, in inference and "
+            "in training mode.")
 
 
 _DISCRIMINATOR_LAYERS = ("keras.Input((28, 28, 1)), Flatten, then for each size in hidden a "
@@ -189,167 +210,35 @@ def ex_2_3(make_discriminator):
         hint = no_sigmoid if ((out > 0) & (out < 1)).all() else _DISCRIMINATOR_LAYERS
         expect(out, expected, what=f"the discriminator built by {made_by}", mistakes=mistakes,
                hint=hint, rtol=1e-4, atol=1e-5)
+        _same_in_training(model, reference, images, made_by)
     return ("make_discriminator flattens 28 x 28 x 1 images, applies Dense + LeakyReLU(0.2) "
-            "layers of the sizes asked for and returns one raw logit per image.")
+            "layers of the sizes asked for and returns one raw logit per image, in inference "
+            "and in training mode.")
 
 
-_STEP_IMAGE, _STEP_LATENT, _G_LR, _D_LR = (4, 4, 1), 4, 0.05, 0.1
-_TRAINING_HINT = ("call {net} with training=True inside the step: layers such as Dropout and "
-                  "BatchNormalization act differently while training, and the check's networks "
-                  "hold such a layer.")
-_STEP_MISTAKES = [
-    ({"g_loss_fn": losses.generator_loss_saturating},
-     ("the generator minimised the saturating loss log(1 - D(G(z))); use the non-saturating "
-     "gc.losses.generator_loss(fake_logits), which is -log D(G(z)).")),
-    ({"g_follows": "d"}, ("the generator was updated with the gradient of d_loss: take "
-                          "g_tape.gradient(g_loss, generator.trainable_variables).")),
-    ({"d_follows": "g"}, ("the discriminator was updated with the gradient of g_loss: take "
-                          "d_tape.gradient(d_loss, discriminator.trainable_variables).")),
-    ({"g_follows": "d", "d_follows": "g"},
-     ("the gradients are swapped: the generator follows the gradient of g_loss, the "
-     "discriminator that of d_loss.")),
-    ({"g_training": False}, _TRAINING_HINT.format(net="the generator")),
-    ({"d_training": False}, _TRAINING_HINT.format(net="the discriminator (on real and fake "
-                                                       "images)")),
-    ({"g_training": False, "d_training": False}, _TRAINING_HINT.format(net="both networks")),
-    ({"swap_optimizers": True}, ("the optimizers are swapped: g_optimizer updates the generator, "
-                                 "d_optimizer the discriminator.")),
-    ({"g_follows": None}, ("the generator did not change. Make the fakes inside the tapes with "
-                           "generator(z, training=True) (not generator.predict or .numpy(), "
-                           "which cut the gradient) and apply its gradients with g_optimizer.")),
-    ({"d_follows": None}, ("the discriminator did not change: apply its gradients with "
-                           "d_optimizer.apply_gradients(zip(d_grads, "
-                           "discriminator.trainable_variables)).")),
-    ({"g_follows": None, "d_follows": None},
-     ("neither network changed: apply each network's gradients with its own optimizer, e.g. "
-      "g_optimizer.apply_gradients(zip(g_grads, generator.trainable_variables)).")),
-]
-_STEP_HINT = ("follow the recipe: fake = generator(z, training=True); score real and fake with "
-              "discriminator(..., training=True); d_loss = gc.losses.discriminator_loss(real_logits, "
-              "fake_logits), g_loss = gc.losses.generator_loss(fake_logits); each tape's gradient "
-              "of its own network's loss goes to that network's optimizer.")
-
-_TRAINING_SCALE = []
-
-
-def _training_scale():
-    """A layer that halves its input when ``training=True``: a deterministic stand-in for
-    Dropout or BatchNormalization, so a check can see whether a step passes ``training``."""
-    if not _TRAINING_SCALE:
-        import keras
-
-        class TrainingScale(keras.layers.Layer):
-            def call(self, x, training=False):
-                return x * 0.5 if training else x
-
-        _TRAINING_SCALE.append(TrainingScale)
-    return _TRAINING_SCALE[0]()
-
-
-def _step_networks(seed):
-    """A tiny seeded generator and discriminator whose behaviour depends on ``training``."""
-    import keras
-    from keras import layers
-
-    with _Float32Policy():
-        z = keras.Input((_STEP_LATENT,))
-        h = _training_scale()(layers.LeakyReLU(_LEAKY)(layers.Dense(8)(z)))
-        x = layers.Reshape(_STEP_IMAGE)(layers.Activation("tanh")(layers.Dense(16)(h)))
-        generator = keras.Model(z, x, name="check_generator")
-        image = keras.Input(_STEP_IMAGE)
-        h = layers.LeakyReLU(_LEAKY)(layers.Dense(8)(layers.Flatten()(image)))
-        logit = layers.Dense(1)(_training_scale()(h))
-        discriminator = keras.Model(image, logit, name="check_discriminator")
-    rng = seeded(100 + seed)
-    for net in (generator, discriminator):
-        net.set_weights([rng.normal(0.0, 0.6, w.shape).astype(np.float32)
-                         for w in net.get_weights()])
-    # A discriminator that already rejects fakes (D(G(z)) around 0.1), as early in training:
-    # there the saturating and non-saturating losses give very different gradients.
-    weights = discriminator.get_weights()
-    weights[-1][:] = -2.0
-    discriminator.set_weights(weights)
-    return generator, discriminator
-
-
-def _flat(variables):
-    return np.concatenate([np.asarray(v, np.float64).ravel() for v in variables])
-
-
-def _reference_step(real, z, generator, discriminator, g_loss_fn=losses.generator_loss,
-                    g_training=True, d_training=True, g_follows="g", d_follows="d",
-                    swap_optimizers=False):
-    """One SGD step of the GAN recipe (or of a typical mistake), without changing the networks:
-    the weights each network would have afterwards, and the two losses."""
-    import tensorflow as tf
-
-    with tf.GradientTape(persistent=True) as tape:
-        fake = generator(z, training=g_training)
-        real_logits = discriminator(real, training=d_training)
-        fake_logits = discriminator(fake, training=d_training)
-        loss = {"d": losses.discriminator_loss(real_logits, fake_logits),
-                "g": g_loss_fn(fake_logits)}
-    g_lr, d_lr = (_D_LR, _G_LR) if swap_optimizers else (_G_LR, _D_LR)
-
-    def updated(network, follows, lr):
-        variables = network.trainable_variables
-        if follows is None:
-            return _flat(variables)
-        grads = tape.gradient(loss[follows], variables)
-        return _flat([v.numpy() - lr * g.numpy() for v, g in zip(variables, grads)])
-
-    return (updated(generator, g_follows, g_lr), updated(discriminator, d_follows, d_lr),
-            float(loss["d"]), float(loss["g"]))
-
-
-def _step_close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-5)
-
-
-_STEP_ERRORS = {
-    "Unknown variable": "each optimizer updates its own network: g_optimizer.apply_gradients("
-                        "zip(g_grads, generator.trainable_variables)), and d_optimizer likewise.",
-    "No gradients provided": "a gradient came back as None: make the fakes inside the tapes with "
-                             "generator(z, training=True) (not generator.predict or .numpy(), "
-                             "which cut the gradient), and take each loss's gradient with "
-                             "respect to its own network.",
-}
-
-
-def _call_step(train_step, *args):
-    """``call`` with a short message: the step's arguments are networks, not numbers to show."""
-    try:
-        return call(train_step, *args)
-    except Mismatch as err:
-        error = err.problem.partition(") raised ")[2] or err.problem
-        error = error.split(", value=")[0] + ">" if ", value=" in error else error  # no weights
-        hint = next((h for key, h in _STEP_ERRORS.items() if key in error), "")
-        raise Mismatch("train_step(real_images, z, generator, discriminator, g_optimizer, "
-                       f"d_optimizer) raised {error}", hint) from None
-
-
-@exercise("2.4", hint=_STEP_HINT)
+@exercise("2.4", hint=STEP_HINT)
 def ex_2_4(train_step):
     import keras
     import tensorflow as tf
 
     for seed, batch in enumerate((6, 5)):
         rng = seeded(seed)
-        real = tf.constant(rng.uniform(-1.0, 1.0, size=(batch, *_STEP_IMAGE)), tf.float32)
-        z = tf.constant(rng.standard_normal((batch, _STEP_LATENT)), tf.float32)
-        generator, discriminator = _step_networks(seed)
-        reference = _reference_step(real, z, generator, discriminator)
-        variants = [(_reference_step(real, z, generator, discriminator, **kw), why)
-                    for kw, why in _STEP_MISTAKES]
-        g_optimizer, d_optimizer = keras.optimizers.SGD(_G_LR), keras.optimizers.SGD(_D_LR)
+        real = tf.constant(rng.uniform(-1.0, 1.0, size=(batch, *STEP_IMAGE)), tf.float32)
+        z = tf.constant(rng.standard_normal((batch, STEP_LATENT)), tf.float32)
+        generator, discriminator = step_networks(seed)
+        generator_copy, discriminator_copy = step_networks(seed)  # the student's step changes
+        reference = reference_step(real, z, generator, discriminator)
+        variants = [(reference_step(real, z, generator, discriminator, **kw), why)
+                    for kw, why in STEP_MISTAKES]
+        g_optimizer, d_optimizer = keras.optimizers.SGD(G_LR), keras.optimizers.SGD(D_LR)
         g_optimizer.build(generator.trainable_variables)
         d_optimizer.build(discriminator.trainable_variables)
-        returned = _call_step(train_step, real, z, generator, discriminator, g_optimizer,
+        returned = call_step(train_step, real, z, generator, discriminator, g_optimizer,
                               d_optimizer)
 
-        got = (_flat(generator.trainable_variables), _flat(discriminator.trainable_variables))
+        got = (flat(generator.trainable_variables), flat(discriminator.trainable_variables))
         wrong = [name for name, mine, ref in zip(("generator", "discriminator"), got, reference)
-                 if not _step_close(mine, ref)]
+                 if not step_close(mine, ref)]
         if wrong:
             gaps = ", ".join(f"the {name}'s by up to "
                              f"{np.abs(got[i] - reference[i]).max():.3g}"
@@ -358,9 +247,13 @@ def ex_2_4(train_step):
             problem = (f"after one train_step on a batch of {batch}, the weights differ from "
                        f"those of the reference step: {gaps}.")
             for variant, why in variants:
-                if _step_close(got[0], variant[0]) and _step_close(got[1], variant[1]):
+                if step_close(got[0], variant[0]) and step_close(got[1], variant[1]):
                     raise Mismatch(problem, why)
-            raise Mismatch(problem)
+            for first in ("d", "g"):
+                variant = alternating_step(real, z, generator_copy, discriminator_copy, first)
+                if step_close(got[0], variant[0]) and step_close(got[1], variant[1]):
+                    raise Mismatch(problem, ALTERNATING)
+            raise Mismatch(problem, noise_hint(train_step, real, z, seed, got) or STEP_HINT)
 
         if returned is None:
             raise Mismatch("train_step returned None.", "end the step with `return d_loss, g_loss`.")

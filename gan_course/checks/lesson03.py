@@ -1,82 +1,33 @@
-"""Checks for lesson 03, DCGAN: exercises 3.1 to 3.4."""
+"""Checks for lesson 03, DCGAN and InfoGAN: exercises 3.1 to 3.5."""
 
 import numpy as np
 
-from gan_course.checks.core import (
-    Mismatch,
-    article,
-    as_numbers,
-    call,
-    exercise,
-    expect,
-    one_line,
-    seeded,
-)
+from gan_course.checks.core import Mismatch, call, exercise, expect, seeded
+from gan_course.checks.measures import ex_3_3, ex_3_4  # noqa: F401 - the lesson's measures
 from gan_course.checks.networks import LEAKY as _LEAKY
 from gan_course.checks.networks import Float32Policy as _Float32Policy
+from gan_course.checks.networks import as_model as _as_model
+from gan_course.checks.networks import block_model as _block_model
+from gan_course.checks.networks import output_of as _output_of
+from gan_course.checks.networks import randomise as _randomise
 from gan_course.checks.networks import run_model as _run_model
+from gan_course.checks.networks import same_in_training as _same_in_training
 
-_G_BLOCK = ("layers.Conv2DTranspose(filters, 4, strides=2, padding='same', use_bias=False), then "
-            "layers.BatchNormalization(), then layers.ReLU(); return the last tensor.")
-_D_BLOCK = ("layers.Conv2D(filters, 4, strides=2, padding='same'), then layers.LeakyReLU(0.2); "
-            "return the last tensor.")
+_G_BLOCK = ("go back to the table of shapes and weight counts: the output is twice the input for "
+            "any size (stride and padding); the counts fix the kernel size, whether the "
+            "convolution has a bias and what follows it; then the generator's activation.")
+_D_NET = ("go back to the constraints: 28 -> 14 -> 7 with stride-2 convolutions only (width, then "
+          "2 * width filters), LeakyReLU(0.2) after each, Flatten and Dense(1) without "
+          "activation; the weight counts fix the kernel size and the biases.")
 _BN_EPSILON = 1e-3  # Keras' BatchNormalization default
-_TENSOR_HINT = ("apply each layer to a tensor and return the last tensor: h = layers.Conv2D(...)(x), "
-                "h = layers.LeakyReLU(0.2)(h), ..., return h.")
-
-
-def _block_model(block, input_shape, filters):
-    """The student's block applied to ``keras.Input(input_shape)``, as a model, and its name."""
-    import keras
-
-    name = getattr(block, "__name__", "your function")
-    made_by = f"{name}(x, {filters}) with x of shape {(None, *input_shape)}"
-    x = keras.Input(input_shape)
-    y = call(block, x, filters)
-    if y is None:
-        raise Mismatch(f"{made_by} returned None.", "end with `return h`, the last layer's output.")
-    if not isinstance(y, keras.KerasTensor):
-        raise Mismatch(f"{made_by} returned {article(type(y).__name__)}, not a Keras tensor.",
-                       _TENSOR_HINT)
-    try:
-        return keras.Model(x, y), made_by
-    except Exception as err:  # noqa: BLE001 - a disconnected graph, most often
-        raise Mismatch(f"the tensor returned by {made_by} is not computed from x "
-                       f"({type(err).__name__}: {one_line(err)})",
-                       "start from the argument x (do not create a keras.Input inside the block) "
-                       "and " + _TENSOR_HINT) from None
-
-
-def _randomise(model, rng):
-    """Seeded weights, with batch-norm statistics far from their initial values (so that a
-    missing or misplaced batch norm shows in the outputs, even in inference mode)."""
-    values = []
-    for weight in model.weights:
-        shape = tuple(weight.shape)
-        if "variance" in weight.name:
-            values.append(rng.uniform(0.5, 2.0, shape))
-        elif "gamma" in weight.name:
-            values.append(rng.uniform(0.5, 1.5, shape))
-        else:
-            values.append(rng.normal(0.0, 0.3, shape))
-    model.set_weights([v.astype(np.float32) for v in values])
-    return model.get_weights()
 
 
 def _leaky(a, slope=_LEAKY):
     return np.where(a > 0, a, slope * a)
 
 
-def _output_of(model, layer_index, x):
-    """The output of ``model.layers[layer_index]`` on ``x``, in inference mode."""
-    import keras
-
-    inner = keras.Model(model.input, model.layers[layer_index].output)
-    return np.asarray(inner(x, training=False), np.float64)
-
-
-def _weight_hint(got, want, conv, bias_wanted):
-    """A hint for a block whose weights differ in shape from the reference's."""
+def _weight_hint(got, want, conv="Conv2DTranspose"):
+    """A hint for a generator block whose weights differ in shape from the reference's."""
     kernels = [s for s in got if len(s) == 4]
     vectors = [s for s in got if len(s) == 1]
     if len(kernels) != 1:
@@ -90,13 +41,6 @@ def _weight_hint(got, want, conv, bias_wanted):
     if kernel[:2] != (4, 4):
         return (f"use a 4 x 4 kernel, {conv}(filters, 4, ...): the kernel size 4 is divisible by "
                 "the stride 2, so the strided windows overlap evenly.")
-    if bias_wanted:
-        if not vectors:
-            return ("keep the convolution's bias (use_bias defaults to True): no batch norm "
-                    "follows this convolution to supply an offset.")
-        return ("this block has no BatchNormalization: only the convolution and "
-                "LeakyReLU(0.2). (Batch statistics would mix the real and fake images that the "
-                "discriminator scores together.)")
     if len(vectors) == 5:
         return ("use_bias=False: the BatchNormalization right after subtracts each channel's "
                 "mean, which cancels any bias, and adds its own offset (beta) instead.")
@@ -110,9 +54,9 @@ def _weight_hint(got, want, conv, bias_wanted):
 
 
 def _check_block(block, input_shape, filters, reference_block, expected_shape, shape_hints,
-                 conv, bias_wanted, hint, seed):
-    """Shared part of the block checks: model, output shape, weight shapes; returns what the
-    variant outputs are computed from: (model, reference, x, made_by)."""
+                 hint, seed):
+    """The block's model, output shape and weight shapes checked; returns what the variant
+    outputs are computed from: (model, reference, x, made_by)."""
     import keras
 
     with _Float32Policy():
@@ -129,7 +73,7 @@ def _check_block(block, input_shape, filters, reference_block, expected_shape, s
     want = [tuple(w.shape) for w in reference.weights]
     if got != want:
         raise Mismatch(f"{made_by} has weights of shapes {got}; expected {want}.",
-                       _weight_hint(got, want, conv, bias_wanted))
+                       _weight_hint(got, want))
     model.set_weights(_randomise(reference, seeded(seed)))
     x = seeded(seed + 10).normal(0.0, 1.0, size=(3, *input_shape)).astype(np.float32)
     return model, reference, x, made_by
@@ -152,7 +96,7 @@ def ex_3_1(generator_block):
         }
         model, reference, x, made_by = _check_block(
             generator_block, input_shape, filters, blocks.upsample_block,
-            (None, 2 * h, 2 * w, filters), shape_hints, "Conv2DTranspose", False, _G_BLOCK, seed)
+            (None, 2 * h, 2 * w, filters), shape_hints, _G_BLOCK, seed)
         expected = np.asarray(reference(x, training=False), np.float64)
         conv = _output_of(reference, 1, x)
         _, gamma, beta, mean, var = reference.get_weights()
@@ -175,216 +119,176 @@ def ex_3_1(generator_block):
         hint = ("every output should be >= 0 after the ReLU." if out.min() < 0 else _G_BLOCK)
         expect(out, expected, what=f"the block built by {made_by}", mistakes=mistakes,
                hint=hint, rtol=1e-4, atol=1e-5)
+        _same_in_training(model, reference, x, made_by)
     return ("generator_block doubles the height and width ((7, 7, 6) -> (14, 14, 4), (4, 5, 3) -> "
-            "(8, 10, 8)) and matches gc.models.blocks.upsample_block weight for weight: a 4 x 4 stride-2 "
-            "transposed convolution without bias, batch norm, ReLU.")
+            "(8, 10, 8)) and matches gc.models.blocks.upsample_block weight for weight, in inference "
+            "and training mode: a 4 x 4 stride-2 transposed convolution without bias, batch norm, "
+            "ReLU.")
 
 
-def _pool(a, how):
-    n, h, w, c = a.shape
-    blocks = a[:, : h // 2 * 2, : w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, c)
-    return blocks.max(axis=(2, 4)) if how == "max" else blocks.mean(axis=(2, 4))
-
-
-@exercise("3.2", hint=_D_BLOCK)
-def ex_3_2(discriminator_block):
+def _discriminator_variant(width, act="leaky", slope=_LEAKY, pool=None, last=None):
+    """The DCGAN discriminator with one typical mistake, built with the reference's weights."""
     import keras
     from keras import layers
 
-    from gan_course.models import blocks
+    images = keras.Input((28, 28, 1))
+    h = images
+    for filters in (width, 2 * width):
+        h = layers.Conv2D(filters, 4, strides=1 if pool else 2, padding="same")(h)
+        h = {"leaky": layers.LeakyReLU(slope), "relu": layers.ReLU(), None: None}[act](h) if act \
+            else h
+        if pool:
+            h = (layers.MaxPooling2D if pool == "max" else layers.AveragePooling2D)(2)(h)
+    logit = layers.Dense(1, activation=last)(layers.Flatten()(h))
+    return keras.Model(images, logit)
 
-    for seed, (input_shape, filters) in enumerate([((8, 6, 3), 5), ((28, 28, 1), 4)]):
-        h, w, _ = input_shape
-        shape_hints = {
-            (h, w): ("strides=2: a stride-2 convolution halves the height and width; DCGAN "
-                     "downsamples with strides, not with pooling."),
-            ((h - 4) // 2 + 1, (w - 4) // 2 + 1): ("padding='same' gives exactly half the input "
-                                                   "size; 'valid' loses the border."),
-            (h // 4, w // 4): ("the size was halved twice: the stride-2 convolution alone "
-                               "downsamples, with no pooling layer."),
-            (2 * h, 2 * w): ("that doubles the size: the discriminator shrinks images with "
-                             "Conv2D(strides=2); Conv2DTranspose is for the generator."),
-        }
-        model, reference, x, made_by = _check_block(
-            discriminator_block, input_shape, filters, blocks.downsample_block,
-            (None, h // 2, w // 2, filters), shape_hints, "Conv2D", True, _D_BLOCK, seed)
-        expected = np.asarray(reference(x, training=False), np.float64)
-        conv = _output_of(reference, 1, x)
-        with _Float32Policy():  # the same convolution with stride 1, for the pooling mistakes
-            x_in = keras.Input(input_shape)
-            stride_1 = keras.Model(x_in, layers.Conv2D(filters, 4, padding="same")(x_in))
-        stride_1.set_weights(reference.get_weights())
-        full = np.asarray(stride_1(x), np.float64)
-        pooling = ("no pooling: DCGAN replaces pooling by strided convolutions, Conv2D(filters, "
-                   "4, strides=2, padding='same'), so the network learns how to downsample and "
-                   "every pixel passes gradient back to the generator.")
-        mistakes = [
-            (_leaky(_pool(full, "max")), pooling),
-            (_leaky(_pool(full, "mean")), pooling),
-            (_pool(_leaky(full), "mean"), pooling),
-            (np.maximum(conv, 0.0), ("use LeakyReLU(0.2), not ReLU: it keeps a small gradient "
-                                     "for negative inputs, so the generator gets a signal "
-                                     "through every unit.")),
-            (_leaky(conv, 0.3), ("Keras' LeakyReLU() has slope 0.3 by default; DCGAN uses "
-                                 "LeakyReLU(0.2).")),
-            (conv, "end the block with layers.LeakyReLU(0.2)."),
-        ]
+
+def _network_weight_hint(got, want):
+    """A hint for a discriminator whose weights differ in shape from the reference's."""
+    kernels = [g for g in got if len(g) == 4]
+    vectors = [g for g in got if len(g) == 1]
+    matrices = [g for g in got if len(g) == 2]
+    if len(kernels) != 2:
+        return f"the network has {len(kernels)} convolutions; 28 -> 14 -> 7 takes exactly two."
+    if any(k[:2] != (4, 4) for k in kernels):
+        return ("count the weights: two k x k convolutions hold k·k·(1·width + width·2·width) "
+                "kernel weights; the table's counts give k = 4.")
+    if [k[3] for k in kernels] != [want[0][3], want[2][3]]:
+        return "the convolutions have `width` and then `2 * width` filters."
+    if len(matrices) != 1:
+        return "no hidden dense layer: Flatten, then a single Dense(1)."
+    if matrices[0][0] != want[4][0]:
+        return ("padding='same' keeps exactly 14 x 14 and 7 x 7 (with 'valid' the images shrink "
+                "to 13 and then 5), and Flatten feeds 7·7·2·width numbers to Dense(1).")
+    if len(vectors) > 3:
+        return ("no batch normalization in this discriminator: it scores real and fake images "
+                "in one call, and batch statistics would mix the two.")
+    return ("keep the convolutions' biases (use_bias defaults to True): no batch norm follows "
+            "them to supply an offset.")
+
+
+@exercise("3.2", hint=_D_NET)
+def ex_3_2(make_dcgan_discriminator):
+    from gan_course.models import dcgan
+
+    for seed, width in enumerate((8, 4)):
+        made_by = f"make_dcgan_discriminator({width})"
+        with _Float32Policy():
+            model = _as_model(call(make_dcgan_discriminator, width), made_by)
+            reference = dcgan.build_discriminator((28, 28, 1), width)
+        if tuple(model.input_shape) != (None, 28, 28, 1):
+            raise Mismatch(f"{made_by} takes inputs of shape {tuple(model.input_shape)}; "
+                           "expected (None, 28, 28, 1).", "start with keras.Input((28, 28, 1)).")
+        x = seeded(seed + 20).uniform(-1.0, 1.0, size=(5, 28, 28, 1)).astype(np.float32)
         out = _run_model(model, x, made_by)
-        expect(out, expected, what=f"the block built by {made_by}", mistakes=mistakes,
-               hint=_D_BLOCK, rtol=1e-4, atol=1e-5)
-    return ("discriminator_block halves the height and width ((8, 6, 3) -> (4, 3, 5), (28, 28, 1) "
-            "-> (14, 14, 4)) and matches gc.models.blocks.downsample_block weight for weight: a 4 x 4 "
-            "stride-2 convolution and LeakyReLU(0.2), no pooling.")
+        if out.shape != (5, 1):
+            raise Mismatch(f"{made_by} outputs shape {out.shape} for 5 images; expected (5, 1).",
+                           "end with Flatten and Dense(1): one logit per image.")
+        got = [tuple(w.shape) for w in model.weights]
+        want = [tuple(w.shape) for w in reference.weights]
+        if got != want:
+            raise Mismatch(f"{made_by} has {model.count_params():,} weights in arrays of shapes "
+                           f"{got}; expected {reference.count_params():,} in {want}.",
+                           _network_weight_hint(got, want))
+        weights = _randomise(reference, seeded(seed))
+        model.set_weights(weights)
+        out = _run_model(model, x, made_by)
+        expected = np.asarray(reference(x, training=False), np.float64)
+        pooling = ("no pooling: DCGAN replaces pooling by stride-2 convolutions, so the network "
+                   "learns how to downsample and every pixel passes gradient back to the "
+                   "generator.")
+        variants = [
+            ({"pool": "max"}, pooling), ({"pool": "average"}, pooling),
+            ({"act": "relu"}, ("use LeakyReLU(0.2), not ReLU: it keeps a small gradient for "
+                               "negative inputs, so the generator gets a signal through every "
+                               "unit.")),
+            ({"slope": 0.3}, "Keras' LeakyReLU() has slope 0.3 by default; DCGAN uses 0.2."),
+            ({"act": None}, "follow each convolution with LeakyReLU(0.2)."),
+            ({"last": "sigmoid"}, ("no sigmoid at the end: the course's losses take logits and "
+                                   "apply the sigmoid themselves, stably (lesson 01).")),
+        ]
+        mistakes = []
+        with _Float32Policy():
+            for kwargs, why in variants:
+                variant = _discriminator_variant(width, **kwargs)
+                variant.set_weights(weights)
+                mistakes.append((np.asarray(variant(x, training=False), np.float64), why))
+        expect(out, expected, what=f"the discriminator built by {made_by}", mistakes=mistakes,
+               hint=_D_NET, rtol=1e-4, atol=1e-5)
+        _same_in_training(model, reference, x, made_by)
+    return ("make_dcgan_discriminator halves 28 -> 14 -> 7 with stride-2 convolutions and "
+            "LeakyReLU(0.2), returns one raw logit per image and matches "
+            "gc.models.dcgan.build_discriminator weight for weight (138,561 weights at width 64), "
+            "in inference and training mode.")
 
 
-_FRECHET = ("mu = features.mean(axis=0) and sigma = np.cov(features, rowvar=False) for each set "
-            "(rows are samples, columns features); then |mu_a - mu_b|^2 + Tr(sigma_a) + "
-            "Tr(sigma_b) - 2 Tr((sigma_a sigma_b)^(1/2)).")
+_INFO = ("-log Q(c | x) up to constants: the cross-entropy of the K category logits (the first K "
+         "columns) with the category, plus continuous_weight times the sum over the codes of "
+         "(code - guess)^2 / 2; each averaged over the batch.")
 
 
-def _frechet_terms(a, b, ddof=1, rowvar=False):
-    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
-    s_a, s_b = np.cov(a, rowvar=rowvar, ddof=ddof), np.cov(b, rowvar=rowvar, ddof=ddof)
-    eigenvalues = np.linalg.eigvals(s_a @ s_b).real
-    return {"d2": float(np.sum((mu_a - mu_b) ** 2)), "tr": float(np.trace(s_a) + np.trace(s_b)),
-            "tr_sqrt": float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum()),
-            "s_a": s_a, "s_b": s_b}
+def _log_softmax(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def _feature_set(rng, n, dim):
-    mixing = np.eye(dim) + 0.5 * rng.normal(size=(dim, dim))
-    return rng.normal(size=(n, dim)) @ mixing + rng.normal(0.0, 1.0, size=dim)
+@exercise("3.5", hint=_INFO)
+def ex_3_5(info_loss):
+    from gan_course import losses
 
-
-@exercise("3.3", hint=_FRECHET)
-def ex_3_3(frechet_distance):
-    from gan_course import metrics
-
-    dim = 6
-    cases = []
-    for seed, (n_a, n_b) in enumerate([(400, 400), (400, 400), (300, 500)]):
+    cases = [(6, 10, 2, None), (5, 4, 3, 1.0), (4, 3, 1, None), (5, 5, 0, 0.3)]
+    for seed, (n, k, c, weight) in enumerate(cases):
         rng = seeded(seed)
-        cases.append((_feature_set(rng, n_a, dim), _feature_set(rng, n_b, dim), None))
-    base = _feature_set(seeded(3), 400, dim)
-    shift = np.arange(1.0, dim + 1.0) / 4
-    cases.append((base, base + shift, float(shift @ shift)))  # same covariance: |shift|^2
-    cases.append((base, base.copy(), 0.0))  # identical sets: 0
-    for a, b, closed_form in cases:
-        what = f"frechet_distance(features_a, features_b) for {len(a)} and {len(b)} samples"
-        got = call(frechet_distance, a, b)
-        if np.iscomplexobj(got):
-            raise Mismatch(f"{what} returned a complex number, {np.asarray(got).ravel()[0]:.6g}.",
-                           "scipy.linalg.sqrtm can return tiny imaginary parts from rounding: "
-                           "take the real part, e.g. sqrtm(sigma_a @ sigma_b).real.")
-        reference = metrics.frechet_distance(*metrics.feature_stats(a), *metrics.feature_stats(b))
-        if closed_form is not None:
-            reference = closed_form
-        t = _frechet_terms(a, b)
-        d2, tr, tr_sqrt = t["d2"], t["tr"], t["tr_sqrt"]
-        s_a, s_b = t["s_a"], t["s_b"]
-        elementwise = ("np.sqrt takes the square root of each entry, not the matrix square root: "
-                       "use scipy.linalg.sqrtm(sigma_a @ sigma_b), or the sum of the square roots "
-                       "of the eigenvalues of sigma_a @ sigma_b.")
+        guesses = rng.normal(0.0, 2.0, size=(n, k + c)).astype(np.float32)
+        category = rng.integers(k, size=n)
+        continuous = rng.uniform(-1.0, 1.0, size=(n, c)).astype(np.float32)
+        w = 0.5 if weight is None else weight
+        args = (guesses, category, continuous) + (() if weight is None else (weight,))
+        what = (f"info_loss(guesses, category, continuous{'' if weight is None else ', ' + str(weight)})"
+                f" with {k} categories and {c} continuous codes")
+        got = call(info_loss, *args)
+        reference = float(losses.info_loss(guesses, category, continuous, w))
+        g = guesses.astype(np.float64)
+        ce = -_log_softmax(g[:, :k])[np.arange(n), category]
+        squares = (g[:, k:] - continuous) ** 2
+        gaussian = 0.5 * squares.sum(axis=1)
+        one_hot = np.eye(k)[category]
+        sigmoid_ce = np.mean(np.logaddexp(0, g[:, :k]) - one_hot * g[:, :k], axis=1)
+        wrong_slice = -_log_softmax(g[:, c:])[np.arange(n), category]
         mistakes = [
-            (d2 + tr - tr_sqrt, ("the cross term is 2 Tr((sigma_a sigma_b)^(1/2)): the 2 is "
-                                 "missing.")),
-            (d2 + tr - 2 * np.sqrt(np.clip(np.diag(s_a @ s_b), 0, None)).sum(), elementwise),
-            (d2 + tr - 2 * np.sqrt(np.diag(s_a) * np.diag(s_b)).sum(), elementwise),
-            (np.sqrt(max(reference, 0.0)), ("FID is the formula itself, |mu_a - mu_b|^2 + "
-                                            "Tr(...), without a final square root.")),
-            (np.sqrt(d2) + tr - 2 * tr_sqrt, ("the mean term is the squared distance, "
-                                              "np.sum((mu_a - mu_b) ** 2).")),
-            (d2 + tr - 2 * np.sqrt(np.trace(s_a @ s_b)), ("take the trace of the matrix square "
-                                                         "root, not the square root of the "
-                                                         "trace.")),
+            (-(ce.mean() + w * gaussian.mean()),
+             "the loss is -log Q(c | x), never negative: mind the sign."),
+            (ce.sum() + w * gaussian.sum(), "average over the batch (mean), do not sum."),
+            (sigmoid_ce.mean() + w * gaussian.mean(),
+             "a category is one of K, so Q's guess is a softmax over the K logits: use the softmax "
+             "cross-entropy (tf.nn.sparse_softmax_cross_entropy_with_logits), not a sigmoid per "
+             "logit."),
+            (wrong_slice.mean() + w * gaussian.mean(),
+             "the category logits are the first K columns of guesses, the continuous guesses the "
+             "last C."),
         ]
-        ddof0 = _frechet_terms(a, b, ddof=0)
-        mistakes.append((ddof0["d2"] + ddof0["tr"] - 2 * ddof0["tr_sqrt"],
-                         ("use np.cov(features, rowvar=False), which divides by N - 1 "
-                          "(as gc.metrics does), for the covariances.")))
-        if len(a) == len(b):
-            rows = _frechet_terms(a, b, rowvar=True)
-            mistakes.append((d2 + rows["tr"] - 2 * rows["tr_sqrt"],
-                             ("np.cov treats rows as variables by default; here each row is a "
-                              "sample: np.cov(features, rowvar=False) gives the (features x "
-                              "features) covariance.")))
-        expect(got, reference, what=what, mistakes=mistakes, hint=_FRECHET, rtol=1e-5,
-               atol=1e-6)
-    return ("frechet_distance matches gc.metrics on 3 pairs of random feature sets (6 features, "
-            "300 to 500 samples), gives |shift|^2 for a shifted copy and 0 for identical sets.")
-
-
-_CHECKERBOARD = ("for each image, average over its channels, then take the three amplitudes "
-                 "mean(x * (-1)**i), mean(x * (-1)**j) and mean(x * (-1)**(i + j)) over the pixels "
-                 "(i the row, j the column); the energy is the sum of their squares, one value "
-                 "per image.")
-
-
-def _checkerboard_amplitudes(images):
-    x = np.asarray(images, np.float64).mean(axis=-1)
-    h, w = x.shape[1:3]
-    rows = np.repeat(((-1.0) ** np.arange(h))[:, None], w, axis=1)
-    cols = np.repeat(((-1.0) ** np.arange(w))[None, :], h, axis=0)
-    return [np.mean(x * p, axis=(1, 2)) for p in (rows, cols, rows * cols)]
-
-
-def _checkerboard_energy(images):
-    """The reference for exercise 3.4: power at the three Nyquist frequencies, per image."""
-    return sum(a ** 2 for a in _checkerboard_amplitudes(images))
-
-
-def _synthetic_images(side=28):
-    i, j = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
-    images = {
-        "a 0/1 checkerboard": (i + j) % 2,
-        "0/1 vertical stripes": j % 2,
-        "0/1 horizontal stripes": i % 2,
-        "a flat grey image": np.full((side, side), 0.5),
-        "a smooth ramp from black to white": i / (side - 1),
-    }
-    return {name: image[None, :, :, None].astype(np.float32) for name, image in images.items()}
-
-
-@exercise("3.4", hint=_CHECKERBOARD)
-def ex_3_4(checkerboard_energy):
-    synthetic = _synthetic_images()
-    batch = np.concatenate(list(synthetic.values()))
-    # Random batches first: there every typical mistake gives its own, different value.
-    cases = [seeded(0).uniform(0.0, 1.0, size=(3, 28, 28, 1)),
-             seeded(1).uniform(0.0, 1.0, size=(2, 6, 10, 3)), batch]
-    for images in cases:
-        what = f"checkerboard_energy(images) for images of shape {images.shape}"
-        got = as_numbers(call(checkerboard_energy, images), what)
-        n = len(images)
-        if got.size == n:
-            got = got.reshape(n)
-        else:
-            if got.size == 1:
-                hint = ("return one value per image, shape (N,): average over the pixels of each "
-                        "image, not over the whole batch.")
-            elif got.shape == (n, images.shape[-1]):
-                hint = "average over the channels too: one value per image, shape (N,)."
-            else:
-                hint = "return one value per image, shape (N,)."
-            raise Mismatch(f"{what} returned shape {got.shape}; expected ({n},).", hint)
-        amps = _checkerboard_amplitudes(images)
-        expected = _checkerboard_energy(images)
-        pixels = images.shape[1] * images.shape[2]
-        mistakes = [
-            (amps[2] ** 2, ("stripes count too: a stride-2 transposed convolution can also make "
-                            "every other row or column brighter. Add the amplitudes of (-1)**i "
-                            "and (-1)**j.")),
-            (amps[0] ** 2 + amps[1] ** 2, "add the checkerboard itself, (-1)**(i + j)."),
-            (sum(np.abs(a) for a in amps), ("square the three amplitudes and add the squares "
-                                            "(an energy), rather than adding absolute values.")),
-            (np.sqrt(expected), ("return the energy, the sum of the squared amplitudes, without a "
-                                 "square root.")),
-            (expected * pixels ** 2, ("average over the pixels (np.mean), not sum: the energy "
-                                      "must not grow with the image size.")),
-        ]
-        expect(got, expected, what=what, mistakes=mistakes, hint=_CHECKERBOARD, rtol=1e-5,
-               atol=1e-8)
-    ramp = float(_checkerboard_energy(synthetic["a smooth ramp from black to white"])[0])
-    return ("checkerboard_energy gives 0.25 for a 0/1 checkerboard and for 0/1 stripes, 0 for a "
-            f"flat image, {ramp:.1e} for a smooth ramp, and matches the reference on random grey "
-            "and colour batches.")
+        if c:
+            mistakes += [
+                (ce.mean() + w * squares.sum(axis=1).mean(),
+                 "-log of N(code; guess, 1) is (code - guess)^2 / 2 plus a constant: the 1/2 is "
+                 "missing."),
+                (ce.mean() + w * squares.mean(),
+                 "sum the squared errors over the codes of a sample (-log of independent "
+                 "Gaussians is a sum), then halve and average over the batch; the mean squared "
+                 "error agrees only when there are exactly two codes."),
+                (ce.mean() + w * 0.5 * squares.mean(),
+                 "sum the Gaussian terms (code - guess)^2 / 2 over the codes of a sample, then "
+                 "average over the batch: a mean over the codes is too small."),
+                (ce.mean() + 0.5 * gaussian.mean(),
+                 "multiply the continuous term by continuous_weight."),
+                (ce.mean() + gaussian.mean(), "multiply the continuous term by continuous_weight."),
+                (w * gaussian.mean(), "add the category term: the cross-entropy of the K logits."),
+                (ce.mean(), "add the continuous codes' term, continuous_weight times the batch mean "
+                            "of sum((code - guess)^2) / 2."),
+            ]
+        expect(got, reference, what=what, mistakes=mistakes, hint=_INFO, rtol=1e-4, atol=1e-5,
+               nonfinite_hint="compute the cross-entropy from the logits (log-softmax), not as "
+                              "log of a softmax that can round to 0.")
+    return ("info_loss gives -log Q(c | x) up to constants (softmax cross-entropy of the category "
+            "plus continuous_weight times sum((code - guess)^2) / 2) for 1 to 3 continuous codes "
+            "or none, matching gc.losses.info_loss.")

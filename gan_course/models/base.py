@@ -6,11 +6,16 @@ repeats an unbroken one), loss scaling under mixed precision, the metrics Keras 
 checks that turn wrong shapes and ranges into clear errors.
 """
 
+import collections.abc
+import inspect
+import itertools
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from gan_course import losses
+from gan_course.models import blocks
 
 
 class TrainingDiverged(RuntimeError):
@@ -48,15 +53,20 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True
 
     def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
                 g_loss_fn=losses.generator_loss, label_smoothing=0.0, **kwargs):
-        super().compile(**kwargs)
+        super().compile(optimizer=None, **kwargs)
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             d_optimizer = _loss_scaled(d_optimizer)
             g_optimizer = _loss_scaled(g_optimizer)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
+        with self.distribute_strategy.scope():  # the slots are mirrored under a strategy
+            for optimizer, network in ((d_optimizer, self.discriminator), (g_optimizer, self.generator)):
+                if not optimizer.built:
+                    optimizer.build(network.trainable_variables)
         self.d_loss_fn = d_loss_fn
         self.g_loss_fn = g_loss_fn
         self.label_smoothing = float(label_smoothing)
@@ -71,15 +81,54 @@ class GAN(keras.Model):
     # --- noise ---------------------------------------------------------------------------------
 
     def sample_latent(self, batch_size, stream=0):
-        """Standard normal latents for this step, reproducible from (seed, step, stream, replica)."""
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._noise_seed(stream))
+        """Standard normal latents for this step, reproducible from (seed, step, stream)."""
+        return self.step_noise(
+            lambda rows, seed: tf.random.stateless_normal((rows, self.latent_dim), seed=seed),
+            batch_size, stream)
 
-    def _noise_seed(self, stream):
+    def step_noise(self, draw, batch_size, stream=0):
+        """This replica's rows of ``draw(global_rows, seed)``, the noise of the step's whole batch.
+
+        Every replica draws the global batch's noise and keeps its own rows, so training on any
+        number of replicas draws exactly what one device draws for the same global batch (on one
+        device the slice is the whole draw: nothing changes). ``seed`` is a pure function of
+        ``(model seed, step, stream)``, so a resumed run repeats an unbroken one."""
+        offset, rows = self._replica_rows(batch_size)
+        return draw(rows, self._noise_seed(stream, per_replica=False))[offset:offset + batch_size]
+
+    def _replica_rows(self, batch_size):
+        """Where this replica's ``batch_size`` examples start in the global batch, and its size."""
         replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return 0, batch_size
+        sizes = replica.all_gather(tf.reshape(tf.cast(batch_size, tf.int32), [1]), axis=0)
+        offset = tf.reduce_sum(sizes[:replica.replica_id_in_sync_group])
+        return offset, tf.reduce_sum(sizes)
+
+    def _noise_seed(self, stream, per_replica=True):
+        """A stateless seed from (model seed, step, stream); ``per_replica`` also mixes in the
+        replica, so noise drawn at a replica's own batch size differs between replicas (prefer
+        :meth:`step_noise`, which also matches one device)."""
+        replica = tf.distribute.get_replica_context() if per_replica else None
         replica_id = replica.replica_id_in_sync_group if replica else 0
         step = tf.cast(self.g_optimizer.iterations, tf.int32)
         mixed = self.seed * 1_000_003 + stream * 7919 + tf.cast(replica_id, tf.int32) * 104_729
         return tf.stack([mixed, step])
+
+    def discriminate(self, real, fake):
+        """The discriminator's outputs on ``real`` then ``fake`` images, in one call.
+
+        Under a strategy, its per-example random layers (``blocks.Dropout``) draw the masks of
+        the global batch and keep this replica's rows, as they do for the latents."""
+        both = tf.concat([real, tf.cast(fake, real.dtype)], 0)
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return self.discriminator(both, training=True)
+        batch = tf.shape(real)[0]
+        offset, rows = self._replica_rows(batch)
+        mine = offset + tf.range(batch)
+        with blocks.global_rows(tf.concat([mine, rows + mine], 0), 2 * rows):
+            return self.discriminator(both, training=True)
 
     # --- training ------------------------------------------------------------------------------
 
@@ -89,7 +138,7 @@ class GAN(keras.Model):
         z = self.sample_latent(batch)
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(z, training=True)
-            logits = self.discriminator(tf.concat([real, tf.cast(fake, real.dtype)], 0), training=True)
+            logits = self.discriminate(real, fake)
             real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
             g_loss = self.g_loss_fn(fake_logits)
@@ -128,7 +177,8 @@ class GAN(keras.Model):
     # --- input checks ----------------------------------------------------------------------------
 
     def fit(self, x=None, *args, **kwargs):
-        check_images(_first_batch(x), self.image_shape)
+        first, x = _first_batch(x)
+        check_images(first, self.image_shape)
         return super().fit(x, *args, **kwargs)
 
     # --- sampling ------------------------------------------------------------------------------
@@ -138,7 +188,13 @@ class GAN(keras.Model):
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latents must have shape (n, {self.latent_dim}), got {z.shape}")
-        images = self.ema_generator.predict_on_batch(z) if len(z) else np.zeros((0, *self.image_shape))
+        if not len(z):
+            images = np.zeros((0, *self.image_shape))
+        elif self.distribute_strategy.num_replicas_in_sync > 1:
+            # predict_on_batch would stack every replica's copy of the batch
+            images = self.ema_generator(z, training=False)
+        else:
+            images = self.ema_generator.predict_on_batch(z)
         return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
     def latents(self, n, seed=0):
@@ -160,14 +216,31 @@ def adam(hp, prefix):
 
 def compiled_gan(generator, discriminator, settings, seed, model_class=GAN, **model_args):
     """A :class:`GAN` (or ``model_class``) of the two networks, compiled with the settings'
-    Adam optimizers, label smoothing, steps per execution and XLA choice."""
+    Adam optimizers, label smoothing, steps per execution and XLA choice (adjusted to the
+    ``tf.distribute`` strategy it is built under, see :func:`execution`)."""
     hp = settings.hparams
     model = model_class(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed, **model_args)
+    steps_per_execution, jit_compile = execution(settings)
     model.compile(d_optimizer=adam(hp, "d"), g_optimizer=adam(hp, "g"),
                   label_smoothing=hp.get("label_smoothing", 0.0),
-                  steps_per_execution=settings.steps_per_execution,
-                  jit_compile=settings.jit_compile)
+                  steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
+
+
+def execution(settings, strategy=None):
+    """``(steps_per_execution, jit_compile)`` for ``settings`` under ``strategy`` (default: the
+    one in scope).
+
+    On one device, the settings' own. Under a strategy Keras 3 runs one step per call: its
+    multi-step loop fails under MirroredStrategy ("You must feed a value for placeholder
+    tensor", keras-team/keras issue 19246). XLA stays off on CPU replicas, whose variables it
+    cannot place ("Trying to access resource ... located in device CPU:1 from device CPU:0").
+    XLA also draws other random numbers than plain TensorFlow, so a run's noise depends on it."""
+    strategy = strategy or tf.distribute.get_strategy()
+    if type(strategy).__name__.startswith("_Default"):  # one device, no strategy
+        return settings.steps_per_execution, settings.jit_compile
+    on_cpus = all("CPU" in device.upper() for device in strategy.extended.worker_devices)
+    return 1, settings.jit_compile and not on_cpus
 
 
 def _loss_scaled(optimizer):
@@ -181,11 +254,30 @@ def _images_of(data):
 
 
 def _first_batch(x):
+    """The first batch of images that ``fit(x)`` will see, and ``x`` to pass on to Keras.
+
+    A Python generator or iterator is peeked at: its first batch is put back in front, so
+    nothing is lost (and batches that are bare arrays are passed on as Keras wants them). Inputs whose first batch cannot be had cheaply give None (no check)."""
     if isinstance(x, tf.data.Dataset):
         for batch in x.take(1):
-            return _images_of(batch)
+            return _images_of(batch), x
         raise ValueError("The dataset passed to fit is empty")
-    return _images_of(x)
+    if isinstance(x, keras.utils.PyDataset):
+        return _images_of(x[0]), x
+    if inspect.isgenerator(x) or isinstance(x, collections.abc.Iterator):
+        try:
+            first = next(x)
+        except StopIteration:
+            raise ValueError("The generator passed to fit yields no batch") from None
+        return _images_of(first), _chained(first, x)
+    images = _images_of(x)
+    return (images if hasattr(images, "shape") else None), x
+
+
+def _chained(first, rest):
+    """``first`` then ``rest``, each batch a tuple as Keras wants (a bare array becomes ``(x,)``)."""
+    for batch in itertools.chain([first], rest):
+        yield tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
 
 
 def check_images(images, expected_shape, low=-1.0, high=1.0):

@@ -6,8 +6,14 @@ image-to-image networks (CycleGAN) share two layers of their own: reflection pad
 instance normalisation.
 """
 
+import contextlib
+import contextvars
+
 import keras
 from keras import layers
+
+# Set by ``models.base.GAN`` while a replica of a tf.distribute strategy runs its discriminator.
+_GLOBAL_ROWS = contextvars.ContextVar("global_rows", default=None)
 
 
 def as_tuple(units):
@@ -20,8 +26,18 @@ def as_tuple(units):
 def dense_bn_relu(h, units):
     """Dense (no bias: batch norm adds one), batch norm, ReLU: a generator's dense stage."""
     h = layers.Dense(units, use_bias=False)(h)
-    h = layers.BatchNormalization()(h)
+    h = batch_norm()(h)
     return layers.ReLU()(h)
+
+
+def batch_norm(**kwargs):
+    """``layers.BatchNormalization``; built under a strategy of several replicas, its statistics
+    are those of the global batch (``synchronized``), as on one device. On one device it is the
+    plain layer (the synchronized statistics are computed another way, a few ulps apart)."""
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return layers.BatchNormalization(synchronized=replicas > 1, **kwargs)
 
 
 def upsample(h, filters, upsampling="transpose", use_bias=False):
@@ -38,7 +54,7 @@ def upsample(h, filters, upsampling="transpose", use_bias=False):
 def upsample_block(h, filters, upsampling="transpose"):
     """One generator block: double the resolution, batch norm, ReLU."""
     h = upsample(h, filters, upsampling)
-    h = layers.BatchNormalization()(h)
+    h = batch_norm()(h)
     return layers.ReLU()(h)
 
 
@@ -50,7 +66,36 @@ def downsample_block(h, filters):
 
 def dropped(h, rate):
     """``h`` followed by dropout at ``rate`` (nothing when the rate is 0)."""
-    return layers.Dropout(rate)(h) if rate else h
+    return Dropout(rate)(h) if rate else h
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class Dropout(layers.Dropout):
+    """``layers.Dropout`` that, on a replica of a tf.distribute strategy, draws the mask of the
+    whole global batch and keeps its own rows: several replicas then drop exactly what one device
+    drops, and no two replicas share a mask. Elsewhere it is Keras' own dropout."""
+
+    def call(self, inputs, training=False):
+        layout = _GLOBAL_ROWS.get()
+        if layout is None or not training or not self.rate or self.noise_shape is not None:
+            return super().call(inputs, training=training)
+        import tensorflow as tf
+
+        rows, total = layout
+        ones = tf.ones(tf.concat([[total], tf.shape(inputs)[1:]], 0), inputs.dtype)
+        kept = keras.random.dropout(ones, self.rate, seed=self.seed_generator)
+        return inputs * tf.gather(kept, rows)
+
+
+@contextlib.contextmanager
+def global_rows(rows, total):
+    """While open, :class:`Dropout` layers take their inputs' rows as rows ``rows`` of a global
+    batch of ``total`` (what ``models.base.GAN.discriminate`` says on each replica)."""
+    token = _GLOBAL_ROWS.set((rows, total))
+    try:
+        yield
+    finally:
+        _GLOBAL_ROWS.reset(token)
 
 
 def upsampling_blocks(side):
@@ -72,6 +117,35 @@ def logit(h, name="logit"):
     """One raw logit per example, in float32."""
     return layers.Dense(1, dtype="float32", name=name)(h)
 
+
+
+def dcgan_generator_body(h, image_shape, width, upsampling="transpose", hidden=0):
+    """The DCGAN generator after its input vector ``h``: optional dense stages, a projection to a
+    small stack of feature maps, upsampling blocks that halve the filters as they double the size,
+    and a tanh image (28 -> 7 -> 14 -> 28; 64 -> 4 -> ... -> 64)."""
+    height, _, channels = image_shape
+    count = upsampling_blocks(height)
+    start = height // 2**count
+    for units in as_tuple(hidden):
+        h = dense_bn_relu(h, units)
+    h = dense_bn_relu(h, start * start * width * 2**(count - 1))
+    h = layers.Reshape((start, start, width * 2**(count - 1)))(h)
+    for i in range(count - 1, 0, -1):
+        h = upsample_block(h, width * 2**(i - 1), upsampling)
+    h = upsample(h, channels, upsampling, use_bias=True)
+    return float32_output(h, "tanh", "image")
+
+
+def dcgan_discriminator_body(h, side, width, hidden=0, dropout=0.0):
+    """The DCGAN discriminator up to its logit: one downsampling block per halving of ``side``
+    (filters doubling), flattened, an optional dense layer with LeakyReLU; dropout after each.
+    Returns the features the logit reads."""
+    for i in range(upsampling_blocks(side)):
+        h = dropped(downsample_block(h, width * 2**i), dropout)
+    h = layers.Flatten()(h)
+    if hidden:
+        h = dropped(layers.LeakyReLU(0.2)(layers.Dense(hidden)(h)), dropout)
+    return h
 
 
 # --- image-to-image layers (CycleGAN) --------------------------------------------------------------

@@ -16,7 +16,7 @@ from keras import layers
 
 from gan_course import art_classifier, losses, patches
 from gan_course.models import blocks
-from gan_course.models.base import GAN
+from gan_course.models.base import GAN, execution
 from gan_course.models.registry import Recipe, register
 
 DIRECTIONS = ("photo2painting", "painting2photo")
@@ -230,10 +230,8 @@ class CycleGAN(GAN):
             fooling = (losses.least_squares_generator_loss(Dy(fake_paintings, training=True))
                        + losses.least_squares_generator_loss(Dx(fake_photos, training=True)))
             g_loss = fooling + self.cycle_weight * cycle + self.identity_weight * identity
-            seen_paintings = self.painting_history.query(
-                tf.stop_gradient(fake_paintings), self._noise_seed(0))
-            seen_photos = self.photo_history.query(tf.stop_gradient(fake_photos),
-                                                   self._noise_seed(1))
+            seen_paintings = self._through_history(self.painting_history, fake_paintings, 0)
+            seen_photos = self._through_history(self.photo_history, fake_photos, 1)
             real_y, fake_y = tf.split(Dy(tf.concat([paintings, seen_paintings], 0),
                                          training=True), 2)
             real_x, fake_x = tf.split(Dx(tf.concat([photos, seen_photos], 0), training=True), 2)
@@ -250,6 +248,21 @@ class CycleGAN(GAN):
                             ("d_fake", tf.reduce_mean(fake_y) / 2 + tf.reduce_mean(fake_x) / 2)):
             self.trackers[name].update_state(value)
         return {m.name: m.result() for m in self.metrics}
+
+    def _through_history(self, history, fakes, stream):
+        """What the discriminator sees of this replica's ``fakes`` after the image history.
+
+        The history takes the step's whole batch (every replica's fakes, gathered) with a seed
+        common to all replicas, so each replica makes the same update and two replicas train as
+        one device on the same global batch; each replica then keeps its own rows."""
+        fakes = tf.stop_gradient(fakes)
+        batch = tf.shape(fakes)[0]
+        offset, _ = self._replica_rows(batch)
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            fakes = replica.all_gather(fakes, axis=0)
+        seen = history.query(fakes, self._noise_seed(stream, per_replica=False))
+        return seen[offset:offset + batch]
 
     def fit(self, x=None, *args, **kwargs):
         return keras.Model.fit(self, x, *args, **kwargs)  # two domains: checked by patches.py
@@ -403,9 +416,9 @@ def build(settings, image_shape, seed):
         rate = LinearDecay(hp[f"{prefix}_lr"], settings.steps, hp.get("decay_start"))
         return keras.optimizers.Adam(rate, beta_1=hp["beta_1"], beta_2=0.999)
 
+    steps_per_execution, jit_compile = execution(settings)
     model.compile(d_optimizer=adam("d"), g_optimizer=adam("g"),
-                  steps_per_execution=settings.steps_per_execution,
-                  jit_compile=settings.jit_compile)
+                  steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
 
 

@@ -22,11 +22,11 @@ def build_generator(latent_dim=64, image_shape=(28, 28, 1), hidden=(256, 512), b
     for units in hidden:
         h = layers.Dense(units, use_bias=not batch_norm)(h)
         if batch_norm:
-            h = layers.BatchNormalization(momentum=0.8)(h)
+            h = blocks.batch_norm(momentum=0.8)(h)
         h = layers.LeakyReLU(0.2)(h)
     h = layers.Dense(math.prod(image_shape))(h)
     x = blocks.float32_output(h, "tanh")
-    x = layers.Reshape(image_shape, name="image")(x)
+    x = layers.Reshape(image_shape, name="image", dtype="float32")(x)  # no float16 rounding after tanh
     return keras.Model(z, x, name=name)
 
 

@@ -72,3 +72,24 @@ def test_ema_generator_tracks_the_generator():
     # Early on the warm-up makes the average follow closely, but it is an average, not a copy.
     diffs = [np.abs(a.numpy() - v.numpy()).max() for a, v in zip(model.ema_generator.weights, model.generator.weights)]
     assert 0 < max(diffs) < 0.05
+
+
+def test_fit_takes_a_python_generator_and_checks_its_first_batch():
+    model = small_gan()
+    batches = (images(16, seed=s) for s in range(4))
+    history = model.fit(batches, epochs=1, steps_per_epoch=4, verbose=0)
+    assert len(history.history["d_loss"]) == 1 and model.g_optimizer.iterations.numpy() == 4
+    with pytest.raises(ValueError, match=r"Images have shape \(36,\)"):
+        model.fit((images(16).reshape(16, 36) for _ in range(2)), epochs=1, steps_per_epoch=2,
+                  verbose=0)
+    with pytest.raises(ValueError, match="yields no batch"):
+        model.fit(iter(()), epochs=1, steps_per_epoch=1, verbose=0)
+
+
+def test_compile_makes_no_keras_default_optimizer_and_builds_its_own():
+    model = small_gan()
+    assert model.optimizer is None and model.built
+    assert model.d_optimizer.built and model.g_optimizer.built
+    slots = {id(v) for v in model.d_optimizer.variables + model.g_optimizer.variables}
+    # Adam's m and v for each weight of its network, and its step counter and learning rate
+    assert len(slots) == 2 * len(model.trainable_weights) + 2 * 2

@@ -1,0 +1,344 @@
+"""Checks for lesson 05, the conditional GAN: exercises 5.1 to 5.4."""
+
+import numpy as np
+
+from gan_course import losses
+from gan_course.checks.core import Mismatch, article, call, exercise, expect, one_line, seeded
+from gan_course.checks.networks import Float32Policy as _Float32Policy
+
+# --- 5.1 one-hot labels --------------------------------------------------------------------------
+
+_ONE_HOT = ("start from zeros of shape (len(labels), classes), float32, and put a 1 in column "
+            "labels[i] of row i: e.g. np.eye(classes, dtype=np.float32)[labels].")
+
+
+@exercise("5.1", hint=_ONE_HOT)
+def ex_5_1(one_hot):
+    cases = [(np.array([3, 0, 9, 3, 7]), 10), (seeded(1).integers(0, 4, 9), 6),
+             (np.array([1]), 2)]
+    for labels, classes in cases:
+        what = f"one_hot(labels, {classes}) for labels {labels.tolist()}"
+        got = call(one_hot, labels, classes)
+        expected = np.eye(classes)[labels]
+        shape = np.shape(got)
+        if shape != expected.shape:
+            if shape == (len(labels),):
+                hint = "return one row per label and one column per class, not the labels."
+            elif shape == (classes, len(labels)):
+                hint = ("that is transposed: rows are the examples, columns the classes, shape "
+                        "(len(labels), classes).")
+            elif shape == (len(labels), labels.max() + 1):
+                hint = ("use `classes` columns, not labels.max() + 1: a batch need not hold "
+                        "every class, and the network always expects the same width.")
+            else:
+                hint = f"return shape (len(labels), classes) = {expected.shape}."
+            raise Mismatch(f"{what} returned shape {shape}; expected {expected.shape}.", hint)
+        shifted = np.zeros_like(expected)
+        shifted[np.arange(len(labels)), (labels - 1) % classes] = 1
+        expect(got, expected, what=what, hint=_ONE_HOT, mistakes=[
+            (shifted, "classes count from 0: label 3 puts its 1 in column 3 (the fourth)."),
+            (1 - expected, "that is the opposite: a 1 in the label's column, 0 elsewhere.")])
+        dtype = np.asarray(got).dtype
+        if dtype != np.float32:
+            raise Mismatch(f"{what} gave the right values as {dtype}; expected float32.",
+                           "a network multiplies the one-hot vector with float32 weights: build "
+                           "it as float32 (np.eye(classes, dtype=np.float32)).")
+    return ("one_hot turns labels into float32 rows with a single 1 in the label's column, for "
+            "10, 6 and 2 classes, including batches that miss some classes.")
+
+
+# --- 5.2 the conditional generator's input -------------------------------------------------------
+
+_GENERATOR_INPUT = ("look the labels up in layers.Embedding(classes, embed_dim) and join the "
+                    "result to z with layers.Concatenate(): z first, then the embedding.")
+
+
+_EXTRA_AXIS = ("the embedding came out with an extra axis, (None, 1, embed_dim): give the labels "
+               "to layers.Embedding as they are, shape (None,), or Flatten its output.")
+
+
+def _input_model(generator_input, latent_dim, classes, embed_dim):
+    import keras
+
+    name = getattr(generator_input, "__name__", "your function")
+    made_by = f"{name}(z, labels, {classes}, {embed_dim}) with z of shape (None, {latent_dim})"
+    with _Float32Policy():
+        z = keras.Input((latent_dim,), name="z")
+        labels = keras.Input((), dtype="int32", name="label")
+        try:
+            out = call(generator_input, z, labels, classes, embed_dim)
+        except Mismatch as err:
+            if "matching shapes" not in err.problem:
+                raise
+            raise Mismatch(err.problem, _EXTRA_AXIS) from None
+        if out is None:
+            raise Mismatch(f"{made_by} returned None.", "return the joined tensor.")
+        if not isinstance(out, keras.KerasTensor):
+            raise Mismatch(f"{made_by} returned {article(type(out).__name__)}, not a Keras "
+                           "tensor.", "apply Keras layers to z and labels and return the "
+                           "last tensor, h = layers.Concatenate()([z, embedded]).")
+        try:
+            model = keras.Model([z, labels], out)
+        except Exception as err:  # noqa: BLE001 - a tensor not computed from the inputs
+            raise Mismatch(f"the tensor returned by {made_by} is not computed from z and labels "
+                           f"({type(err).__name__}: {one_line(err)}).",
+                           "use the arguments z and labels; do not create a keras.Input inside "
+                           "the function.") from None
+    return model, made_by
+
+
+@exercise("5.2", hint=_GENERATOR_INPUT)
+def ex_5_2(generator_input):
+    for seed, (latent_dim, classes, embed_dim) in enumerate([(6, 10, 4), (5, 3, 5)]):
+        model, made_by = _input_model(generator_input, latent_dim, classes, embed_dim)
+        want = (None, latent_dim + embed_dim)
+        got = tuple(model.output_shape)
+        if got != want:
+            width = got[-1] if len(got) == 2 else None
+            if len(got) == 3:
+                hint = _EXTRA_AXIS
+            elif width == latent_dim:
+                hint = ("the label is missing (or added to z): concatenate its embedding to z, "
+                        "so that the generator sees noise and label side by side.")
+            elif width == latent_dim + classes:
+                hint = ("that joins a one-hot vector; this exercise asks for its learnt "
+                        "version, layers.Embedding(classes, embed_dim), which gives embed_dim "
+                        "numbers per class.")
+            elif width == latent_dim + 1:
+                hint = ("the label joined z as a number: class 7 is not 'more' than class 3. "
+                        "Look it up in layers.Embedding(classes, embed_dim) instead.")
+            else:
+                hint = _GENERATOR_INPUT
+            raise Mismatch(f"{made_by} gives shape {got}; expected {want}.", hint)
+        shapes = [tuple(w.shape) for w in model.get_weights()]
+        if shapes != [(classes, embed_dim)]:
+            raise Mismatch(f"{made_by} has weights of shapes {shapes}; expected one table of "
+                           f"shape {(classes, embed_dim)}.",
+                           "one layers.Embedding(classes, embed_dim): one learnt row of "
+                           "embed_dim numbers per class, and no other layer with weights.")
+        rng = seeded(seed)
+        table = rng.normal(0.0, 1.0, (classes, embed_dim)).astype(np.float32)
+        model.set_weights([table])
+        z = rng.standard_normal((7, latent_dim)).astype(np.float32)
+        labels = rng.integers(0, classes, 7).astype(np.int32)
+        out = np.asarray(model([z, labels]), np.float64)
+        expected = np.concatenate([z, table[labels]], axis=1)
+        mistakes = [(np.concatenate([table[labels], z], axis=1),
+                     "z comes first, then the embedding: Concatenate()([z, embedded]), the "
+                     "order of gc.models.cgan.build_generator, so that its weights fit yours.")]
+        expect(out, expected, what=f"the output of {made_by}", mistakes=mistakes,
+               hint=_GENERATOR_INPUT, rtol=1e-5, atol=1e-6)
+    return ("generator_input joins z and a learnt embedding of the label, [z | table[label]], "
+            "for 10 classes in 4 numbers and 3 classes in 5.")
+
+
+# --- 5.3 the projection discriminator's output ---------------------------------------------------
+
+_PROJECTION = ("logit = unconditional_logit + the dot product of each example's label embedding "
+               "with its features: keras.ops.sum(label_embedding * features, axis=1, "
+               "keepdims=True), shape (N, 1).")
+
+
+@exercise("5.3", hint=_PROJECTION)
+def ex_5_3(projection_logit):
+    for seed, (n, features_dim) in enumerate([(6, 5), (4, 8)]):
+        rng = seeded(seed)
+        phi = rng.normal(0.0, 1.0, (n, features_dim)).astype(np.float32)
+        psi = rng.normal(0.0, 1.0, (n, 1)).astype(np.float32)
+        embedded = rng.normal(0.0, 1.0, (n, features_dim)).astype(np.float32)
+        what = (f"projection_logit(features, unconditional_logit, label_embedding) for {n} "
+                f"examples of {features_dim} features")
+        got = np.asarray(call(projection_logit, phi, psi, embedded))
+        dots = (embedded.astype(np.float64) * phi).sum(axis=1, keepdims=True)
+        expected = psi + dots
+        if got.shape != expected.shape:
+            if got.shape == (n,):
+                hint = ("keep one logit per example as a column, shape (N, 1): sum with "
+                        "keepdims=True, like the unconditional logit.")
+            elif got.shape == (n, n) and np.allclose(got, psi + dots.T, rtol=1e-4, atol=1e-5):
+                hint = ("the sum lost its axis, shape (N,), and adding it to the (N, 1) "
+                        "unconditional logit broadcast to (N, N): sum with keepdims=True.")
+            elif got.shape == (n, n):
+                hint = ("that multiplies every example with every other: the dot product pairs "
+                        "each example's embedding with its own features, an elementwise "
+                        "product summed over axis 1.")
+            elif got.shape in ((features_dim,), (1, features_dim), (n, features_dim)):
+                hint = "sum the products over the features (axis=1) to get one number each."
+            else:
+                hint = _PROJECTION
+            raise Mismatch(f"{what} returned shape {got.shape}; expected {expected.shape}.", hint)
+        expect(got, expected, what=what, rtol=1e-4, atol=1e-5, hint=_PROJECTION, mistakes=[
+            (dots, ("add the unconditional logit: it judges whether the image looks real at all, "
+                    "the dot product whether it looks like its class.")),
+            (psi, "add the dot product of the label embedding with the features."),
+            (psi * dots, "add the two terms; do not multiply them."),
+            (psi + dots / features_dim, ("a dot product sums the products (keras.ops.sum), "
+                                         "it does not average them.")),
+            (psi + dots.sum(), "sum over the features of each example (axis=1), not the batch."),
+        ])
+    return ("projection_logit adds the dot product of each label embedding with its features to "
+            "the unconditional logit, one (N, 1) column, on 2 seeded batches.")
+
+
+# --- 5.4 the conditional training step -----------------------------------------------------------
+
+_STEP = dict(image=(4, 4, 1), latent=3, classes=3, g_lr=0.05, d_lr=0.1)
+_STEP_HINT = ("fake = generator([z, fake_labels], training=True); score the real images with "
+              "real_labels and the fakes with fake_labels, discriminator([..., ...], "
+              "training=True); d_loss = gc.losses.discriminator_loss(real_logits, fake_logits), "
+              "g_loss = gc.losses.generator_loss(fake_logits); each tape's gradient of its own "
+              "network's loss goes to that network's optimizer.")
+_STEP_MISTAKES = [
+    ({"score_fakes_with": "real"},
+     ("the fakes were scored with real_labels. Score each fake with the label it was asked for, "
+      "fake_labels: only then can the discriminator punish a fake that does not match its "
+      "class.")),
+    ({"draw_with": "real"},
+     ("the generator drew for real_labels; this step's fakes are asked for fake_labels: "
+      "generator([z, fake_labels], training=True).")),
+    ({"draw_with": "real", "score_fakes_with": "real"},
+     ("the fakes were drawn and scored for real_labels: the step's fakes are asked for "
+      "fake_labels, generator([z, fake_labels]), and scored with them.")),
+    ({"score_real_with": "fake"},
+     ("the real images were scored with fake_labels: real images go with their own labels, "
+      "discriminator([real_images, real_labels]).")),
+    ({"score_real_with": "fake", "score_fakes_with": "real"},
+     ("the labels were swapped: real images go with real_labels, fakes with fake_labels.")),
+    ({"g_loss_fn": losses.generator_loss_saturating},
+     "use the non-saturating gc.losses.generator_loss(fake_logits), as in lesson 02."),
+    ({"swap_optimizers": True},
+     "the optimizers are swapped: g_optimizer updates the generator, d_optimizer the "
+     "discriminator."),
+    ({"g_follows": "d", "d_follows": "g"},
+     "the gradients are swapped: the generator follows g_loss, the discriminator d_loss."),
+    ({"g_follows": None}, ("the generator did not change: make the fakes inside the tapes with "
+                           "generator([z, fake_labels], training=True) and apply its gradients "
+                           "with g_optimizer.")),
+    ({"d_follows": None}, "the discriminator did not change: apply its gradients with "
+                          "d_optimizer."),
+]
+
+
+def _step_networks(seed):
+    """A tiny seeded conditional generator and discriminator in which the labels matter."""
+    import keras
+    from keras import layers
+
+    image, latent, classes = _STEP["image"], _STEP["latent"], _STEP["classes"]
+    with _Float32Policy():
+        z, label = keras.Input((latent,)), keras.Input((), dtype="int32")
+        h = layers.Concatenate()([z, layers.Embedding(classes, 2)(label)])
+        h = layers.LeakyReLU(0.2)(layers.Dense(8)(h))
+        x = layers.Reshape(image)(layers.Activation("tanh")(layers.Dense(16)(h)))
+        generator = keras.Model([z, label], x, name="check_generator")
+        x_in, d_label = keras.Input(image), keras.Input((), dtype="int32")
+        h = layers.Concatenate()([layers.Flatten()(x_in), layers.Embedding(classes, 3)(d_label)])
+        h = layers.LeakyReLU(0.2)(layers.Dense(8)(h))
+        discriminator = keras.Model([x_in, d_label], layers.Dense(1)(h), name="check_discriminator")
+    rng = seeded(200 + seed)
+    for net in (generator, discriminator):
+        net.set_weights([rng.normal(0.0, 0.8, w.shape).astype(np.float32)
+                         for w in net.get_weights()])
+    return generator, discriminator
+
+
+def _flat(variables):
+    return np.concatenate([np.asarray(v, np.float64).ravel() for v in variables])
+
+
+def _reference_step(batch, generator, discriminator, draw_with="fake", score_fakes_with="fake",
+                    score_real_with="real", g_loss_fn=losses.generator_loss, g_follows="g",
+                    d_follows="d", swap_optimizers=False):
+    """The weights after one SGD step of the conditional recipe (or of a typical mistake), and
+    the two losses; the networks themselves are left unchanged."""
+    import tensorflow as tf
+
+    real, real_labels, z, fake_labels = batch
+    labels = {"real": real_labels, "fake": fake_labels}
+    with tf.GradientTape(persistent=True) as tape:
+        fake = generator([z, labels[draw_with]], training=True)
+        real_logits = discriminator([real, labels[score_real_with]], training=True)
+        fake_logits = discriminator([fake, labels[score_fakes_with]], training=True)
+        loss = {"d": losses.discriminator_loss(real_logits, fake_logits),
+                "g": g_loss_fn(fake_logits)}
+    g_lr, d_lr = ((_STEP["d_lr"], _STEP["g_lr"]) if swap_optimizers
+                  else (_STEP["g_lr"], _STEP["d_lr"]))
+
+    def updated(network, follows, lr):
+        variables = network.trainable_variables
+        if follows is None:
+            return _flat(variables)
+        grads = tape.gradient(loss[follows], variables)  # an embedding's come as IndexedSlices
+        return _flat([v.numpy() - lr * tf.convert_to_tensor(g).numpy()
+                      for v, g in zip(variables, grads)])
+
+    return (updated(generator, g_follows, g_lr), updated(discriminator, d_follows, d_lr),
+            float(loss["d"]), float(loss["g"]))
+
+
+def _close(a, b):
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+_ARGS = ("train_step(real_images, real_labels, z, fake_labels, generator, discriminator, "
+         "g_optimizer, d_optimizer)")
+
+
+def _call_step(train_step, *args):
+    try:
+        return call(train_step, *args)
+    except Mismatch as err:
+        error = err.problem.partition(") raised ")[2] or err.problem
+        hint = ""
+        if "nested call() argument" in error or "expects 2 " in error:
+            hint = ("both networks take a list of two inputs: generator([z, fake_labels]) and "
+                    "discriminator([images, labels]).")
+        raise Mismatch(f"{_ARGS} raised {error.split(', value=')[0]}", hint) from None
+
+
+@exercise("5.4", hint=_STEP_HINT)
+def ex_5_4(train_step):
+    import keras
+    import tensorflow as tf
+
+    for seed, n in enumerate((6, 5)):
+        rng = seeded(seed)
+        real_labels = rng.integers(0, _STEP["classes"], n).astype(np.int32)
+        fake_labels = ((real_labels + 1 + rng.integers(0, 2, n)) % _STEP["classes"]).astype(
+            np.int32)  # never the same as the real label at the same position
+        batch = (tf.constant(rng.uniform(-1.0, 1.0, (n, *_STEP["image"])), tf.float32),
+                 tf.constant(real_labels), tf.constant(rng.standard_normal((n, _STEP["latent"])),
+                                                       tf.float32), tf.constant(fake_labels))
+        generator, discriminator = _step_networks(seed)
+        reference = _reference_step(batch, generator, discriminator)
+        variants = [(_reference_step(batch, generator, discriminator, **kw), why)
+                    for kw, why in _STEP_MISTAKES]
+        g_optimizer = keras.optimizers.SGD(_STEP["g_lr"])
+        d_optimizer = keras.optimizers.SGD(_STEP["d_lr"])
+        g_optimizer.build(generator.trainable_variables)
+        d_optimizer.build(discriminator.trainable_variables)
+        returned = _call_step(train_step, *batch, generator, discriminator, g_optimizer,
+                              d_optimizer)
+        got = (_flat(generator.trainable_variables), _flat(discriminator.trainable_variables))
+        wrong = [i for i in range(2) if not _close(got[i], reference[i])]
+        if wrong:
+            names = ("generator", "discriminator")
+            gaps = ", ".join(f"the {names[i]}'s by up to {np.abs(got[i] - reference[i]).max():.3g}"
+                             for i in wrong)
+            problem = (f"after one train_step on a batch of {n}, the weights differ from those "
+                       f"of the reference step: {gaps}.")
+            for variant, why in variants:
+                if _close(got[0], variant[0]) and _close(got[1], variant[1]):
+                    raise Mismatch(problem, why)
+            raise Mismatch(problem)
+        if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+            raise Mismatch(f"train_step returned {article(type(returned).__name__)}; expected the "
+                           "pair (d_loss, g_loss).", "end the step with `return d_loss, g_loss`.")
+        swapped = "the losses come back swapped: return d_loss, g_loss, in that order."
+        expect(returned[0], reference[2], what="train_step(...)[0] (d_loss)", rtol=1e-4,
+               atol=1e-5, mistakes=[(reference[3], swapped)])
+        expect(returned[1], reference[3], what="train_step(...)[1] (g_loss)", rtol=1e-4,
+               atol=1e-5, mistakes=[(reference[2], swapped)])
+    return ("train_step matches the reference conditional step on 2 seeded batches: real images "
+            "scored with their labels, fakes drawn and scored for fake_labels, the same losses "
+            "and weights after one update.")

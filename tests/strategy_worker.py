@@ -1,0 +1,90 @@
+"""Trains under tf.distribute on two logical CPU devices and prints what it found as JSON.
+
+TensorFlow fixes its devices when it first uses them, so the logical devices must be made before
+anything else touches TensorFlow: tests/test_strategy.py runs this file in a fresh process.
+
+    python tests/strategy_worker.py compare MODEL STEPS   # weights: one device vs two replicas
+    python tests/strategy_worker.py train OUT_DIR STRATEGY  # gc.train(..., strategy=STRATEGY)
+"""
+
+import dataclasses
+import json
+import sys
+
+import tensorflow as tf
+
+_cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import gan_course as gc  # noqa: E402
+from gan_course import config, data, models  # noqa: E402
+from gan_course.models import base  # noqa: E402
+
+SEED = 3
+
+
+def train_steps(name, strategy, steps, settings):
+    """The quick profile's ``name`` trained ``steps`` steps under ``strategy``."""
+    keras.backend.clear_session()
+    config.seed_everything(SEED)
+    recipe = models.get(name)
+    if recipe.data is not None:  # a model with data of its own (cyclegan: patch pairs)
+        image_shape, stream_from = recipe.data(recipe.default_dataset, settings)
+        stream = stream_from(SEED, 0)
+    else:
+        image_shape = (28, 28, 1)
+        images = data.load_uint8("mnist", "train")[0][:2048]
+        stream = data.training_stream(images, settings.batch_size, seed=SEED)
+    with strategy.scope():
+        model = recipe.build(settings, image_shape, SEED)
+    if steps:
+        model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
+    return model
+
+
+def state(model):
+    networks = [model.generator, model.discriminator, model.ema_generator]
+    return [np.array(v.numpy()) for net in networks for v in net.weights] + [
+        np.array(keras.ops.convert_to_numpy(v)) for v in model.extra_state]
+
+
+def compare(name, steps):
+    mirrored = config.make_strategy("mirrored")
+    # Under the strategy the model runs one step per call without XLA (base.execution); XLA
+    # draws other random numbers, so the one-device run computes the same way.
+    settings = config.profile("quick")[name]
+    steps_per_execution, jit_compile = base.execution(settings, mirrored)
+    settings = dataclasses.replace(settings, steps_per_execution=steps_per_execution,
+                                   jit_compile=jit_compile)
+    one = train_steps(name, tf.distribute.get_strategy(), steps, settings)
+    two = train_steps(name, mirrored, steps, settings)
+    diffs = [float(np.max(np.abs(a - b))) if a.size else 0.0
+             for a, b in zip(state(one), state(two))]
+    moved = float(max(np.max(np.abs(a - b)) for a, b in
+                      zip(state(one), state(train_steps(name, mirrored, 0, settings)))
+                      if a.size))
+    return {"replicas": mirrored.num_replicas_in_sync, "max_diff": max(diffs), "moved": moved,
+            "generated": int(len(two.generate(5, seed=1))),
+            "steps_per_execution": two.steps_per_execution}
+
+
+def train(out_dir, strategy):
+    run = gc.train("mlp_gan", profile="quick", seed=SEED, out_dir=out_dir, strategy=strategy,
+                   verbose=0)
+    spec = json.loads((run.directory / "config.json").read_text())
+    return {"replicas": spec["replicas"], "strategy": spec["strategy"], "epoch": run.epoch,
+            "generated": int(len(run.generate(5, seed=1))), "metrics": run.metrics}
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    if command == "compare":
+        result = compare(args[0], int(args[1]))
+    elif command == "train":
+        result = train(args[0], args[1])
+    else:
+        raise SystemExit(f"unknown command {command!r}: compare or train")
+    print("RESULT " + json.dumps(result))
