@@ -53,4 +53,4 @@ benchmark: setup
 	$(BIN)/python benchmarks/throughput.py
 
 clean:
-	rm -rf $(VENV) runs solutions/runs lessons/runs
+	rm -rf $(VENV) runs solutions/runs lessons/runs solutions/style_gallery lessons/style_gallery

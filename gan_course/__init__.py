@@ -15,7 +15,7 @@ def __getattr__(name):
     import importlib
 
     lazy_modules = {"data", "models", "callbacks", "metrics", "viz", "widgets", "checks", "diagrams",
-                    "lessons", "runs", "style"}
+                    "lessons", "runs", "style", "art", "vgg", "style_studio"}
     if name in lazy_modules:
         return importlib.import_module(f"gan_course.{name}")
     renamed = importlib.import_module("gan_course.renamed")

@@ -13,6 +13,7 @@ import functools
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -147,9 +148,11 @@ def credit(name):
     if kind is None:
         return ""
     e = catalog()[kind][name]
-    licence = e["licence"].split(";")[0].split(" (")[0]
-    what = "photo" if kind == "photos" else "painting"
-    return f"{e['title']}, {what} by {e['author']}, {e['date']} ({licence}; resized)"
+    date = f" ({e['date']})" if e.get("date") else ""
+    if kind == "paintings":
+        return f"{e['title']}{date}, painting by {e['author']}; public domain; resized"
+    licence = re.split(r"[;,(]", e["licence"])[0].strip()
+    return f"{e['title']}{date}, photo by {e['author']}; {licence}; resized"
 
 
 # --- sets of images -----------------------------------------------------------------------------
@@ -231,11 +234,12 @@ def credits_markdown():
             lines += ["", f"### `{kind}/{name}.jpg`", "",
                       f"- title: {e['title']}",
                       f"- author: {e['author']}",
-                      f"- date: {e['date']}",
+                      f"- date: {e.get('date', 'not given by the source')}",
                       f"- licence: {e['licence']}"
                       + (f" <{e['licence_url']}>" if "licence_url" in e else ""),
                       f"- source: {e['source']}",
                       f"- original file: `{e['original']}`",
+                      *([f"- note: {e['note']}"] if "note" in e else []),
                       "- changes: resized"]
     return "\n".join(lines) + "\n"
 

@@ -50,6 +50,19 @@ def _cmd_lessons(args):
     return lessons.main_verify()
 
 
+def _cmd_stylize(args):
+    from gan_course import style
+
+    overrides = {} if args.style_weight is None else {"style_weight": args.style_weight}
+    result = style.transfer(args.content, args.style, steps=args.steps, features=args.features,
+                            profile=args.profile, seed=args.seed, **overrides)
+    picture, summary = result.save(args.out)
+    s = result.summary()
+    print(f"wrote {picture} and {summary}: {s['steps']} steps in {s['seconds']:.0f} s with "
+          f"{s['features']}; style loss {s['style_loss_first']:.4g} -> {s['style_loss_last']:.4g}")
+    return 0
+
+
 def _cmd_doctor(args):
     from gan_course import doctor
 
@@ -105,6 +118,19 @@ def build_parser():
     p.add_argument("--out", default="nbgrader",
                    help="nbgrader: the course folder, its source/ written (default: nbgrader)")
     p.set_defaults(func=_cmd_lessons)
+
+    p = sub.add_parser("stylize", help="paint a photo in the style of a painting (writes "
+                                          "OUT.png and OUT.json)")
+    p.add_argument("content", help="a photo: a course photo's name or an image file")
+    p.add_argument("--style", required=True,
+                   help="a painting's name, an image file, or folder:PATH")
+    p.add_argument("--out", required=True, help="output .png; the summary goes to the .json beside it")
+    p.add_argument("--steps", type=int, default=None, help="optimisation steps (default: the profile's)")
+    p.add_argument("--style-weight", type=float, default=None, help="weight of the style loss")
+    p.add_argument("--features", default="auto", choices=["auto", "vgg19", "random"])
+    p.add_argument("--profile", default=None, help="quick, classroom or full")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random features")
+    p.set_defaults(func=_cmd_stylize)
 
     p = sub.add_parser("doctor", help="versions, devices, profile and data found")
     p.set_defaults(func=_cmd_doctor)

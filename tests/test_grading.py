@@ -66,6 +66,13 @@ def test_the_check_calls_of_every_solution_name_its_functions():
     assert [e for e, _ in course["03_dcgan.ipynb"].exercises] == ["3.1", "3.2", "3.3", "3.4"]
 
 
+def test_the_check_calls_of_lesson_06_name_its_functions():
+    course = {lesson.name: lesson for lesson in grading.course_lessons()}
+    assert course["06_neural_style_transfer.ipynb"].arguments == {
+        "6.1": ("gram_matrix",), "6.2": ("content_loss",), "6.3": ("style_loss",),
+        "6.4": ("total_variation_loss",), "6.5": ("optimization_step",)}
+
+
 def test_a_check_call_the_grader_cannot_read_is_refused():
     nb = new_notebook(cells=[new_code_cell("%matplotlib inline\ngc.checks.ex_1_1(lambda a, b: 0)")])
     with pytest.raises(grading.GradingError, match=r"cell 0: ex_1_1\(\.\.\.\) must be called"):
