@@ -19,7 +19,7 @@ def _write_image(path, size=(80, 60), seed=0):
     ("art/photos:art/paintings", ("art/photos", "art/paintings")),
     ("art/photos:art/paintings/van_gogh_starry_night_1889",
      ("art/photos", "art/paintings/van_gogh_starry_night_1889")),
-    ("folder:/home/me/photos:art/paintings", ("folder:/home/me/photos", "art/paintings")),
+    ("folder:~/photos:art/paintings", ("folder:~/photos", "art/paintings")),
     ("art/photos:folder:/a/b", ("art/photos", "folder:/a/b")),
     ("folder:C:\\photos:folder:D:/art", ("folder:C:\\photos", "folder:D:/art")),
 ])
