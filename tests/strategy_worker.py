@@ -47,8 +47,16 @@ def train_steps(name, strategy, steps, settings):
 
 def state(model):
     networks = [model.generator, model.discriminator, model.ema_generator]
-    return [np.array(v.numpy()) for net in networks for v in net.weights] + [
-        np.array(keras.ops.convert_to_numpy(v)) for v in model.extra_state]
+    return [np.array(v.numpy()) for net in networks for v in net.weights]
+
+
+def extra_state(model):
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in model.extra_state]
+
+
+def max_diff(a_arrays, b_arrays):
+    return max([float(np.max(np.abs(a - b))) if a.size else 0.0
+                for a, b in zip(a_arrays, b_arrays)], default=0.0)
 
 
 def compare(name, steps):
@@ -61,12 +69,11 @@ def compare(name, steps):
                                    jit_compile=jit_compile)
     one = train_steps(name, tf.distribute.get_strategy(), steps, settings)
     two = train_steps(name, mirrored, steps, settings)
-    diffs = [float(np.max(np.abs(a - b))) if a.size else 0.0
-             for a, b in zip(state(one), state(two))]
     moved = float(max(np.max(np.abs(a - b)) for a, b in
                       zip(state(one), state(train_steps(name, mirrored, 0, settings)))
                       if a.size))
-    return {"replicas": mirrored.num_replicas_in_sync, "max_diff": max(diffs), "moved": moved,
+    return {"replicas": mirrored.num_replicas_in_sync, "max_diff": max_diff(state(one), state(two)),
+            "extra_diff": max_diff(extra_state(one), extra_state(two)), "moved": moved,
             "generated": int(len(two.generate(5, seed=1))),
             "steps_per_execution": two.steps_per_execution}
 
