@@ -294,7 +294,7 @@ def _fit(run, verbose, extra_callbacks):
         seconds = time.perf_counter() - began
         previous = run.metrics or {}
         _write_metrics(run, settings, previous.get("wall_seconds", 0.0) + seconds,
-                       (settings.epochs - start_epoch) * settings.steps_per_epoch / seconds)
+                       (run.epoch - start_epoch) * settings.steps_per_epoch / seconds)
     elif not (run.directory / "metrics.json").exists():
         _write_metrics(run, settings, 0.0, 0.0)
     return run

@@ -4,17 +4,20 @@ TensorFlow fixes its devices when it first uses them, so the logical devices mus
 anything else touches TensorFlow: tests/test_strategy.py runs this file in a fresh process.
 
     python tests/strategy_worker.py compare MODEL STEPS   # weights: one device vs two replicas
-    python tests/strategy_worker.py train OUT_DIR STRATEGY  # gc.train(..., strategy=STRATEGY)
+    python tests/strategy_worker.py train OUT_DIR STRATEGY [EPOCHS]  # gc.train: new or resumed
 """
 
 import dataclasses
 import json
+import os
 import sys
+from pathlib import Path
 
 import tensorflow as tf
 
 _cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+tf.config.set_logical_device_configuration(  # two, unless a test asks for another number
+    _cpu, [tf.config.LogicalDeviceConfiguration()] * int(os.environ.get("LOGICAL_CPUS", "2")))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -31,15 +34,17 @@ def train_steps(name, strategy, steps, settings):
     keras.backend.clear_session()
     config.seed_everything(SEED)
     recipe = models.get(name)
+    image_shape = (28, 28, 1)
     if recipe.data is not None:  # a model with data of its own (cyclegan: patch pairs)
         image_shape, stream_from = recipe.data(recipe.default_dataset, settings)
-        stream = stream_from(SEED, 0)
-    else:
-        image_shape = (28, 28, 1)
-        images = data.load_uint8("mnist", "train")[0][:2048]
-        stream = data.training_stream(images, settings.batch_size, seed=SEED)
     with strategy.scope():
         model = recipe.build(settings, image_shape, SEED)
+    if recipe.data is not None:
+        stream = stream_from(SEED, 0)
+    else:
+        images, labels = (part[:2048] for part in data.load_uint8("mnist", "train"))
+        stream = data.training_stream(images, settings.batch_size, seed=SEED,
+                                      labels=labels if model.conditional else None)
     if steps:
         model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
     return model
@@ -78,12 +83,28 @@ def compare(name, steps):
             "steps_per_execution": two.steps_per_execution}
 
 
-def train(out_dir, strategy):
+class StopAfter(keras.callbacks.Callback):
+    """Ends training after epoch ``epochs``, as a student closing the laptop would."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 >= self.epochs:
+            self.model.stop_training = True
+
+
+def train(out_dir, strategy, stop_after=None):
+    """The quick MLP GAN trained (or resumed, if ``out_dir`` holds a run) under ``strategy``."""
+    resume = (Path(out_dir) / "config.json").exists()
     run = gc.train("mlp_gan", profile="quick", seed=SEED, out_dir=out_dir, strategy=strategy,
-                   verbose=0)
+                   verbose=0, resume=resume,
+                   callbacks=[StopAfter(int(stop_after))] if stop_after else ())
     spec = json.loads((run.directory / "config.json").read_text())
     return {"replicas": spec["replicas"], "strategy": spec["strategy"], "epoch": run.epoch,
-            "generated": int(len(run.generate(5, seed=1))), "metrics": run.metrics}
+            "directory": str(run.directory), "generated": int(len(run.generate(5, seed=1))),
+            "metrics": run.metrics}
 
 
 if __name__ == "__main__":
@@ -91,7 +112,7 @@ if __name__ == "__main__":
     if command == "compare":
         result = compare(args[0], int(args[1]))
     elif command == "train":
-        result = train(args[0], args[1])
+        result = train(*args)
     else:
         raise SystemExit(f"unknown command {command!r}: compare or train")
     print("RESULT " + json.dumps(result))

@@ -63,7 +63,7 @@ def test_the_check_calls_of_every_solution_name_its_functions():
     assert course[LESSON_01].arguments["1.4"] == ("saturating_grad", "nonsaturating_grad")
     assert course[LESSON_02].arguments == {"2.1": ("scale_images",), "2.2": ("make_generator",),
                                           "2.3": ("make_discriminator",), "2.4": ("train_step",)}
-    assert [e for e, _ in course["03_dcgan.ipynb"].exercises] == ["3.1", "3.2", "3.3", "3.4"]
+    assert [e for e, _ in course["03_dcgan.ipynb"].exercises] == ["3.1", "3.2", "3.3", "3.4", "3.5"]
 
 
 def test_the_check_calls_of_lesson_06_name_its_functions():
@@ -200,12 +200,12 @@ def test_only_a_reply_with_the_grader_s_token_is_a_verdict():
 
 def test_students_are_folders_or_file_names(tmp_path):
     for path in ["ada/01_gan_loss_math.ipynb", "ada/.ipynb_checkpoints/01-checkpoint.ipynb",
-                 "ben/work/lesson.ipynb", "ben/runs/old.ipynb", "cleo.ipynb", "notes.txt"]:
+                 "ben/drafts/lesson.ipynb", "ben/runs/old.ipynb", "cleo.ipynb", "notes.txt"]:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("{}")
     found = [(s, p.relative_to(tmp_path).as_posix()) for s, p in
              gradebook.find_notebooks([tmp_path, tmp_path / "cleo.ipynb"])]
-    assert found == [("ada", "ada/01_gan_loss_math.ipynb"), ("ben", "ben/work/lesson.ipynb"),
+    assert found == [("ada", "ada/01_gan_loss_math.ipynb"), ("ben", "ben/drafts/lesson.ipynb"),
                      ("cleo", "cleo.ipynb"), ("cleo", "cleo.ipynb")]
     with pytest.raises(FileNotFoundError, match="not a notebook"):
         gradebook.find_notebooks([tmp_path / "notes.txt"])

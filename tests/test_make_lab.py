@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,6 +29,20 @@ def _take_port_8888():
         sock.close()
         return None
     return sock
+
+
+def _status(url, patience=30.0):
+    """The HTTP status of ``url``, asked again for a while: the server prints its URL a moment
+    before it accepts connections."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as reply:
+                return reply.status
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def test_make_lab_starts_on_another_port_and_prints_the_url(tmp_path):
@@ -56,9 +71,7 @@ def test_make_lab_starts_on_another_port_and_prints_the_url(tmp_path):
         port, token = int(match.group(1)), match.group(2)
         assert port != 8888, log
         assert "open the http://localhost:PORT/lab?token=" in log
-        status = f"http://127.0.0.1:{port}/api/status?token={token}"
-        with urllib.request.urlopen(status, timeout=10) as reply:
-            assert reply.status == 200
+        assert _status(f"http://127.0.0.1:{port}/api/status?token={token}") == 200, log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -171,3 +171,28 @@ def test_under_mixed_precision_images_and_logits_stay_float32(name):
     outputs = model.discriminator.output
     assert all(o.dtype == "float32" for o in (outputs if isinstance(outputs, list) else [outputs]))
     assert keras.mixed_precision.global_policy().name == "float32"  # put back
+
+
+class _StopAfterOneEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
+@needs_mnist
+@pytest.mark.parametrize("name", registry.names())
+def test_every_model_trains_under_mixed_precision(tmp_path, name):
+    """The full profile's GPU path, run on a CPU: float16 layers, float32 outputs and losses,
+    loss-scaled optimisers, finite metrics, steps applied."""
+    run = gc.train(name, profile="quick", seed=0, out_dir=tmp_path / "run", precision="mixed",
+                   verbose=0, callbacks=[_StopAfterOneEpoch()])
+    model = run.model
+    assert run.epoch == 1 and run.metrics["precision"] == "mixed"
+    assert {layer.compute_dtype for layer in model.generator.layers[1:-2]} == {"float16"}
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        assert float(optimizer.scale_loss(keras.ops.ones(()))) == float(optimizer.dynamic_scale) > 1
+    history = {key: values for key, values in run.history.items() if key != "step"}
+    assert history and all(np.isfinite(values).all() for values in history.values())
+    # the inner optimiser counts only the steps whose unscaled gradients were finite and applied
+    assert int(model.d_optimizer.iterations) > 0 and int(model.g_optimizer.iterations) > 0
+    assert keras.mixed_precision.global_policy().name == "float32"

@@ -3,8 +3,10 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -15,14 +17,41 @@ from tests.conftest import ROOT, needs_mnist
 pytestmark = needs_mnist
 
 
-def worker(*args, timeout=600):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+def start_worker(*args, **env):
+    """tests/strategy_worker.py with ``args``, running in a process of its own. Its output goes
+    to files: a worker blocked on a full pipe would stop its heartbeats to the others."""
+    env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    done = subprocess.run([sys.executable, str(ROOT / "tests" / "strategy_worker.py"), *args],
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, f"worker failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    stdout, stderr = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "strategy_worker.py"), *args],
+        stdout=stdout, stderr=stderr, text=True, env=env, cwd=ROOT)
+    process.outputs = stdout, stderr
+    return process
+
+
+def result_of(process, timeout=600):
+    """What a worker printed as its result; a failed worker fails the test with its output."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    stdout, stderr = (_read(file) for file in process.outputs)
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    assert process.returncode == 0 and lines, f"worker failed:\n{stdout[-2000:]}\n{stderr[-4000:]}"
     return json.loads(lines[-1][len("RESULT "):])
+
+
+def _read(file):
+    file.seek(0)
+    text = file.read()
+    file.close()
+    return text
+
+
+def worker(*args):
+    return result_of(start_worker(*args))
 
 
 @pytest.mark.parametrize("model", models.names())
@@ -54,3 +83,34 @@ def test_multiworker_strategy_trains_alone_without_tf_config(tmp_path, monkeypat
     result = worker("train", str(tmp_path / "run"), "multiworker")
     assert result["strategy"] == "multiworker" and result["epoch"] == 3
     assert result["generated"] == 5
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("localhost", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def test_two_worker_processes_train_one_run_that_resumes(tmp_path):
+    """A class that outgrows one machine: two workers (here two processes on localhost) train one run; the chief writes its checkpoint, and the run resumes."""
+    cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
+
+    def both(*args):
+        processes = [start_worker(*args, LOGICAL_CPUS="1", TF_CONFIG=json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}})) for index in (0, 1)]
+        return [result_of(process) for process in processes]
+
+    run = tmp_path / "run"
+    chief, other = both("train", str(run), "multiworker", "1")  # stopped after epoch 1
+    assert (chief["strategy"], chief["replicas"], chief["epoch"]) == ("multiworker", 2, 1)
+    assert other["epoch"] == 1 and chief["directory"] == str(run) != other["directory"]
+    assert sorted(p.name for p in (run / "checkpoint").glob("ckpt-*.index")) == ["ckpt-1.index"]
+    chief, other = both("train", str(run), "multiworker")
+    assert chief["epoch"] == other["epoch"] == 3 and chief["generated"] == 5
+    assert json.loads((run / "history.json").read_text())
+    resumed_alone = worker("train", str(run), "default")  # a finished run opens on one machine
+    assert resumed_alone["epoch"] == 3

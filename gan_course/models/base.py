@@ -115,31 +115,37 @@ class GAN(keras.Model):
         mixed = self.seed * 1_000_003 + stream * 7919 + tf.cast(replica_id, tf.int32) * 104_729
         return tf.stack([mixed, step])
 
-    def discriminate(self, real, fake):
-        """The discriminator's outputs on ``real`` then ``fake`` images, in one call.
+    def discriminate(self, real, fake, labels=None):
+        """The discriminator's outputs on ``real`` then ``fake`` images, in one call; ``labels``
+        (the real images' then the fakes', for a discriminator that reads them) go in beside.
 
         Under a strategy, its per-example random layers (``blocks.Dropout``) draw the masks of
         the global batch and keep this replica's rows, as they do for the latents."""
         both = tf.concat([real, tf.cast(fake, real.dtype)], 0)
+        inputs = both if labels is None else [both, labels]
         replica = tf.distribute.get_replica_context()
         if replica is None or replica.num_replicas_in_sync == 1:
-            return self.discriminator(both, training=True)
+            return self.discriminator(inputs, training=True)
         batch = tf.shape(real)[0]
         offset, rows = self._replica_rows(batch)
         mine = offset + tf.range(batch)
         with blocks.global_rows(tf.concat([mine, rows + mine], 0), 2 * rows):
-            return self.discriminator(both, training=True)
+            return self.discriminator(inputs, training=True)
 
     # --- training ------------------------------------------------------------------------------
 
     def train_step(self, data):
         real = _images_of(data)
-        batch = tf.shape(real)[0]
-        z = self.sample_latent(batch)
+        z = self.sample_latent(tf.shape(real)[0])
+        return self.adversarial_step(lambda: self.generator(z, training=True),
+                                     lambda fake: self.discriminate(real, fake))
+
+    def adversarial_step(self, generate, discriminate):
+        """One update of both networks from the same forward pass: ``generate()`` makes the
+        fakes, ``discriminate(fake)`` scores the real images then the fakes."""
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator(z, training=True)
-            logits = self.discriminate(real, fake)
-            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
+            fake = generate()
+            real_logits, fake_logits = tf.split(tf.cast(discriminate(fake), tf.float32), 2)
             d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
             g_loss = self.g_loss_fn(fake_logits)
             d_scaled = self._scaled(d_loss, self.d_optimizer)
@@ -162,7 +168,18 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(tf.reduce_mean(tf.sigmoid(real_logits)))
         self.d_fake_tracker.update_state(tf.reduce_mean(tf.sigmoid(fake_logits)))
-        return {m.name: m.result() for m in self.metrics}
+        return self.logs()
+
+    def logs(self):
+        """Every metric's value, for Keras' progress bar and history; a model's ``train_step``
+        returns this. Under a multi-worker strategy each is a one-number vector: Keras 3 reduces
+        a scalar across workers along an axis it lacks (tensorflow/tensorflow issue 72388)."""
+        values = {m.name: m.result() for m in self.metrics}
+        strategy = self.distribute_strategy
+        if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+                and strategy.extended._in_multi_worker_mode()):
+            values = {name: tf.reshape(value, [1]) for name, value in values.items()}
+        return values
 
     def update_ema(self):
         """Move the sampling generator towards the trained one (warm-up: faster early on)."""
@@ -188,14 +205,15 @@ class GAN(keras.Model):
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latents must have shape (n, {self.latent_dim}), got {z.shape}")
-        if not len(z):
-            images = np.zeros((0, *self.image_shape))
-        elif self.distribute_strategy.num_replicas_in_sync > 1:
-            # predict_on_batch would stack every replica's copy of the batch
-            images = self.ema_generator(z, training=False)
-        else:
-            images = self.ema_generator.predict_on_batch(z)
+        images = self._sample(z) if len(z) else np.zeros((0, *self.image_shape))
         return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+    def _sample(self, inputs):
+        """The EMA generator's output for one batch of ``inputs``, on any number of replicas."""
+        if self.distribute_strategy.num_replicas_in_sync > 1:
+            # predict_on_batch would stack every replica's copy of the batch
+            return self.ema_generator(inputs, training=False)
+        return self.ema_generator.predict_on_batch(inputs)
 
     def latents(self, n, seed=0):
         """``n`` latents drawn as training draws them, reproducible from ``seed``."""

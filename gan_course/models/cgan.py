@@ -138,8 +138,10 @@ class ConditionalGAN(GAN):
 
     def sample_labels(self, batch_size):
         """Uniform class labels for this step's fakes, reproducible like the noise."""
-        return tf.random.stateless_uniform((batch_size,), seed=self._noise_seed(1), minval=0,
-                                           maxval=self.classes, dtype=tf.int32)
+        return self.step_noise(
+            lambda rows, seed: tf.random.stateless_uniform((rows,), seed=seed, minval=0,
+                                                           maxval=self.classes, dtype=tf.int32),
+            batch_size, stream=1)
 
     def train_step(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
@@ -147,19 +149,9 @@ class ConditionalGAN(GAN):
         real, real_labels = data[0], tf.cast(data[1], tf.int32)
         batch = tf.shape(real)[0]
         z, fake_labels = self.sample_latent(batch), self.sample_labels(batch)
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generator([z, fake_labels], training=True)
-            logits = self.discriminator([tf.concat([real, tf.cast(fake, real.dtype)], 0),
-                                         tf.concat([real_labels, fake_labels], 0)], training=True)
-            real_logits, fake_logits = tf.split(tf.cast(logits, tf.float32), 2)
-            d_loss = self.d_loss_fn(real_logits, fake_logits, self.label_smoothing)
-            g_loss = self.g_loss_fn(fake_logits)
-            d_scaled = self._scaled(d_loss, self.d_optimizer)
-            g_scaled = self._scaled(g_loss, self.g_optimizer)
-        self._apply(d_tape, d_scaled, self.discriminator, self.d_optimizer)
-        self._apply(g_tape, g_scaled, self.generator, self.g_optimizer)
-        self.update_ema()
-        return self._report(d_loss, g_loss, real_logits, fake_logits)
+        labels = tf.concat([real_labels, fake_labels], 0)
+        return self.adversarial_step(lambda: self.generator([z, fake_labels], training=True),
+                                     lambda fake: self.discriminate(real, fake, labels))
 
     def fit(self, x=None, y=None, *args, **kwargs):
         images, labels = _first_labelled_batch(x, y)
@@ -178,7 +170,7 @@ class ConditionalGAN(GAN):
         labels = check_labels(labels, len(z), self.classes)
         if not len(z):
             return np.zeros((0, *self.image_shape), np.float32)
-        images = self.ema_generator.predict_on_batch([z, labels])
+        images = self._sample([z, labels])
         return np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
     def generate(self, n, seed=0, labels=None, batch_size=500):

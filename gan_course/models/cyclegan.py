@@ -247,7 +247,7 @@ class CycleGAN(GAN):
                             ("d_real", tf.reduce_mean(real_y) / 2 + tf.reduce_mean(real_x) / 2),
                             ("d_fake", tf.reduce_mean(fake_y) / 2 + tf.reduce_mean(fake_x) / 2)):
             self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return self.logs()
 
     def _through_history(self, history, fakes, stream):
         """What the discriminator sees of this replica's ``fakes`` after the image history.
