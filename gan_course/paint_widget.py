@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gan_course import art, viz
-from gan_course.widgets import _Panel
+from gan_course.widgets import _image_view, _Panel
 
 DIRECTIONS = {"photo2painting": "painting2photo", "painting2photo": "photo2painting"}
 COLUMNS = ("input", "translated", "round trip")
@@ -77,9 +77,10 @@ class PaintStudio(_Panel):
 
     ``translate`` follows ``Run.translate``; pictures are scaled to ``max_side`` pixels on their
     longer side (a slider changes it) before painting, since a CycleGAN paints best at about the
-    scale it was trained on. ``.paint_bytes(data)`` and ``.paint(name_or_array)`` do what the
-    upload button and the picker do; ``.save(path)`` writes the input, painting and round trip
-    side by side as a PNG.
+    scale it was trained on. Moving the slider or switching the direction paints the picture
+    on display again. ``.paint_bytes(data)`` and ``.paint(name_or_array)`` do what the upload
+    button and the picker do; ``.save(path)`` writes the input, painting and round trip side by
+    side as a PNG.
     """
 
     def __init__(self, translate, max_side=256, direction="photo2painting", display_size=384):
@@ -89,6 +90,7 @@ class PaintStudio(_Panel):
         self.translate = translate
         self.display_size = int(display_size)
         self.pictures = None  # (input, translated, round trip) on display
+        self._repaint = None  # paints the picture on display again (at the slider's size)
 
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="your photo")
         names = art.art_names("photos") + art.art_names("paintings")
@@ -96,12 +98,13 @@ class PaintStudio(_Panel):
                                  + [(n, n) for n in names], description="or")
         self.direction = W.ToggleButtons(options=list(DIRECTIONS), value=direction)
         self.size = W.IntSlider(value=int(max_side), min=64, max=768, step=32,
-                                description="max side")
+                                description="max side", continuous_update=False)
         self.status = W.HTML(value="Upload a photo or pick one of the course's.")
-        self.image = W.Image(format="png")
-        self.result = W.Image(format="png")
+        self.image, self.result = _image_view(), _image_view()
         self.upload.observe(self._on_upload, names="value")
         self.picker.observe(lambda ch: ch["new"] and self.paint(ch["new"]), names="value")
+        self.size.observe(self._paint_again, names="value")
+        self.direction.observe(self._paint_again, names="value")
         self.widget = W.VBox([W.HBox([self.upload, self.picker]),
                               W.HBox([self.direction, self.size]), self.status,
                               W.HBox([self.image, self.result])])
@@ -112,8 +115,13 @@ class PaintStudio(_Panel):
             upload = files[0]
             self.paint_bytes(upload["content"], label=upload.get("name", "the uploaded file"))
 
+    def _paint_again(self, change=None):
+        if self._repaint is not None:
+            self._repaint()
+
     def paint_bytes(self, data, label="the uploaded file"):
         """Paint an image file's bytes; a file that is not an image says so in the status line."""
+        self._repaint = lambda: self.paint_bytes(data, label)
         try:
             image = art.image_from_bytes(data, max_side=self.size.value, label=label)
         except ValueError as err:
@@ -123,13 +131,15 @@ class PaintStudio(_Panel):
 
     def paint(self, source):
         """Paint a course picture by name, an image path, or an array (H, W, 3) in [0, 1]."""
+        self._repaint = lambda: self.paint(source)
         image = art.load_image(source, self.size.value, what="picture")
         return self._paint(image, art.describe(source), art.credit(source)
                            if isinstance(source, str) else "")
 
     def _paint(self, image, label, credit):
         self.pictures, seconds = round_trip(self.translate, image, self.direction.value)
-        self._show(image)
+        self.current_image = viz.as_image(image)
+        self.image.value = viz.png_bytes(self.current_image, self.display_size)
         self.result.value = viz.png_bytes(self.pictures[1], self.display_size)
         h, w = image.shape[:2]
         self.status.value = (f"{label}: {w} x {h} pixels painted in {seconds:.2f} s"

@@ -68,3 +68,22 @@ def test_studio_says_clearly_when_an_upload_is_not_an_image(tmp_path):
     assert "Cannot paint notes.txt" in studio.status.value and "JPEG, PNG" in studio.status.value
     with pytest.raises(ValueError, match="Nothing painted yet"):
         studio.save(tmp_path / "x.png")
+
+
+def test_moving_the_slider_or_the_direction_paints_the_picture_again():
+    calls = []
+
+    def translate(image, direction="photo2painting"):
+        calls.append(direction)
+        return _fake_translate(image, direction)
+
+    studio = paint_widget.PaintStudio(translate, max_side=96)
+    studio.size.value = 128  # nothing on display yet: nothing to paint
+    assert calls == []
+    studio.paint("dune")
+    shown = studio.image.value
+    studio.size.value = 160
+    assert studio.pictures[0].shape[1] == 160 and studio.image.value != shown
+    studio.direction.value = "painting2photo"
+    assert calls[-2:] == ["painting2photo", "photo2painting"]  # there and back again
+    assert "dune: 160 x" in studio.status.value
