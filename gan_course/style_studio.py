@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 
 from gan_course import art, style, viz
 
-DISPLAY_SIZE = 384
+DISPLAY_SIZE = 256  # pixels on the longer side: smaller pictures are shown enlarged
 UPLOADED = "uploaded: "
+STYLE_WEIGHTS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)  # the slider's stops
 
 
 class StyleStudio:
@@ -39,8 +40,11 @@ class StyleStudio:
                                    description="painting")
         self.photo_upload = W.FileUpload(accept="image/*", description="your photo")
         self.painting_upload = W.FileUpload(accept="image/*", description="your painting")
-        self.style_weight = W.FloatLogSlider(value=style_weight or cfg["style_weight"], base=10,
-                                             min=-1, max=3, step=0.25, description="style weight")
+        # Set values, not a log slider: the browser would round 30 to 10 ** 1.5 = 31.6 on its
+        # grid, and that changed value would start a new picture.
+        weight = float(style_weight or cfg["style_weight"])
+        self.style_weight = W.SelectionSlider(
+            options=sorted({*STYLE_WEIGHTS, weight}), value=weight, description="style weight")
         self.steps = W.IntSlider(value=steps or max(1, cfg["steps"] // 4), min=1,
                                  max=max(10, cfg["steps"]), description="steps/click")
         self.every = int(every or max(1, self.steps.value // 5))
@@ -48,13 +52,15 @@ class StyleStudio:
         self.save_button = W.Button(description="save to gallery", icon="save")
         self.status = W.HTML("choose a photo and a painting, then press <b>paint</b>")
         self.credits = W.HTML()
-        self.image = W.Image(format="png")
-        self.loss_image = W.Image(format="png")
+        # A box stretches its children by default; the pictures keep their own shape.
+        self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start"))
+        self.loss_image = W.Image(format="png", layout=W.Layout(align_self="flex-start"))
 
         self.photo_upload.observe(lambda change: self._upload(change, self.photo), "value")
         self.painting_upload.observe(lambda change: self._upload(change, self.painting), "value")
         self.photo.observe(lambda change: self._show_choices(), "value")
         self.painting.observe(lambda change: self._show_choices(), "value")
+        self.style_weight.observe(lambda change: self._show_choices(), "value")
         self.paint_button.on_click(lambda button: self.paint())
         self.save_button.on_click(lambda button: self.save())
         self.widget = W.VBox([
@@ -100,7 +106,8 @@ class StyleStudio:
         self._upload({"new": ({"name": name, "content": memoryview(data)},)}, dropdown)
 
     def _show_choices(self):
-        """Show the chosen photo and painting side by side with their credits."""
+        """Show the chosen photo and painting side by side with their credits (after any change
+        of choice: the next **paint** starts a new picture from the photo)."""
         photo, painting = (self._preview(self.source(d)) for d in (self.photo, self.painting))
         h = min(photo.shape[0], painting.shape[0])
         row = np.concatenate([art.resize(photo, photo.shape[1] * h // photo.shape[0] or 1)[:h],
@@ -108,6 +115,9 @@ class StyleStudio:
                               art.resize(painting, painting.shape[1] * h // painting.shape[0]
                                          or 1)[:h]], axis=1)
         self._show(row)
+        if self.job is not None:
+            self.status.value = ("a new choice: <b>paint</b> starts a new picture from the photo "
+                                 "(<b>save to gallery</b> still keeps the last one)")
         self.credits.value = "<br>".join(
             f"<small>{c}</small>" for c in (art.credit(self.photo.value),
                                             art.credit(self.painting.value)) if c)
@@ -119,7 +129,7 @@ class StyleStudio:
 
     def _show(self, image):
         self.current_image = viz.as_image(image)
-        self.image.value = viz.png_bytes(self.current_image)
+        self.image.value = viz.png_bytes(self.current_image, DISPLAY_SIZE)
 
     # --- painting --------------------------------------------------------------------------------
 
@@ -159,8 +169,8 @@ class StyleStudio:
         if self.job is None or not self.job.steps_done:
             self.status.value = "press <b>paint</b> first: there is no picture to save yet"
             return None
-        photo, painting = (_slug(d.value) for d in (self.photo, self.painting))
-        path = self.gallery_dir / (f"{photo}__{painting}__sw{self.style_weight.value:g}__"
+        photo, painting, style_weight = self._job_key  # the choices the picture was made with
+        path = self.gallery_dir / (f"{_slug(photo)}__{_slug(painting)}__sw{style_weight:g}__"
                                    f"{self.job.steps_done}steps.png")
         self.job.result().save(path)
         self.status.value = f"saved {path}"

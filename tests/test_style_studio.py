@@ -50,6 +50,15 @@ def test_studio_shows_the_choices_with_their_credits(studio):
     assert "CC BY 4.0" in studio.credits.value
 
 
+def test_style_weight_slider_holds_the_exact_weight(tmp_path):
+    # The browser keeps a slider's value on its grid: the default must be one of its stops.
+    default = style_studio.StyleStudio(profile="quick", features="random")
+    assert default.style_weight.value == 30.0 and 30.0 in default.style_weight.options
+    own = style_studio.StyleStudio(profile="quick", features="random", style_weight=42)
+    assert own.style_weight.value == 42.0 and list(own.style_weight.options) == sorted(
+        own.style_weight.options)
+
+
 def test_paint_runs_steps_redraws_and_continues(studio):
     shown = []
     studio.image.observe(lambda change: shown.append(change["new"]), "value")
@@ -57,12 +66,15 @@ def test_paint_runs_steps_redraws_and_continues(studio):
     assert result.steps == 4 and studio.job.steps_done == 4
     assert len(shown) == 2  # redrawn after steps 2 and 4
     assert "<b>step 4</b>" in studio.status.value and "random VGG19-shaped" in studio.status.value
-    assert _shown(studio.image).shape == (43, 64, 3)
+    assert studio.current_image.shape == (43, 64, 3)
+    assert _shown(studio.image).shape == (172, 256, 3)  # a thumbnail is shown enlarged 4 times
     assert _shown(studio.loss_image).ndim == 3  # the loss curves
     job = studio.job
     studio.paint()
     assert studio.job is job and job.steps_done == 8  # same choices: the same picture goes on
-    studio.style_weight.value = 100.0
+    painted = studio.image.value
+    studio.style_weight.value = 100.0  # a new choice: the panel shows the choices again
+    assert studio.image.value != painted and "starts a new picture" in studio.status.value
     studio.paint(2)
     assert studio.job is not job and studio.job.steps_done == 2
     assert studio.job.settings["style_weight"] == 100.0
@@ -96,6 +108,8 @@ def test_saving_to_the_gallery(studio, tmp_path):
     path = studio.save()
     assert path.name == "mount_rainier__van_gogh_starry_night_1889__sw30__2steps.png"
     assert path.is_file() and path.with_suffix(".json").is_file()
+    studio.style_weight.value = 3.0  # moved after painting: the saved name keeps the picture's
+    assert studio.save().name == "mount_rainier__van_gogh_starry_night_1889__sw30__2steps.png"
     fig = style_studio.gallery(tmp_path / "gallery")
     assert "mount_rainier in the style of" in fig.axes[0].get_title()
     with pytest.raises(FileNotFoundError, match="No pictures in"):
