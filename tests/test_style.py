@@ -166,12 +166,11 @@ def test_run_continues_with_either_optimizer(offline, optimizer):
     assert job.image.min() >= 0.0 and job.image.max() <= 1.0
 
 
-def test_profiles_optimise_with_lbfgs():
-    # benchmarks/RESULTS.md: L-BFGS reaches a lower style loss in 100 steps than Adam in 300.
-    for profile in ("classroom", "full"):
-        assert style.settings(profile)["optimizer"] == "lbfgs"
-    assert style.settings("quick")["optimizer"] == "adam"  # a few steps on thumbnails
-    assert style.settings("classroom")["steps"] == 100
+def test_profiles_optimise_with_adam():
+    # benchmarks/RESULTS.md: L-BFGS painted over the photo's layout with the random features.
+    for profile in ("quick", "classroom", "full"):
+        assert style.settings(profile)["optimizer"] == "adam"
+    assert style.settings("classroom")["steps"] == 150
 
 
 def test_a_folder_of_paintings_is_one_style(offline, tmp_path):
