@@ -72,19 +72,24 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """After every epoch, draws a fixed latent batch: ``samples.png`` and a GIF of training."""
+    """After every epoch, draws a fixed latent batch: ``samples.png`` and a GIF of training.
 
-    def __init__(self, run_dir, latents, labels=None, ncols=None):
+    ``draw()``, if given, makes the grid's images instead (e.g. a CycleGAN's fixed photos, their
+    paintings and their round trips)."""
+
+    def __init__(self, run_dir, latents=None, labels=None, ncols=None, draw=None):
         super().__init__()
         self.run_dir = Path(run_dir)
         self.latents = latents
         self.labels = labels
         self.ncols = ncols
+        self.draw = draw
         (self.run_dir / "frames").mkdir(parents=True, exist_ok=True)
 
     def on_epoch_end(self, epoch, logs=None):
         args = (self.latents,) if self.labels is None else (self.latents, self.labels)
-        grid = viz.image_grid(self.model.decode(*args), ncols=self.ncols)
+        images = self.draw() if self.draw else self.model.decode(*args)
+        grid = viz.image_grid(images, ncols=self.ncols)
         viz.save_image(grid, self.run_dir / "samples.png")
         viz.save_image(grid, self.run_dir / "frames" / f"epoch_{epoch + 1:04d}.png")
         frames = sorted((self.run_dir / "frames").glob("epoch_*.png"))[: epoch + 1]

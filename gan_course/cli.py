@@ -5,7 +5,7 @@ import sys
 
 # The trainable models, named here so that ``--help`` does not have to import TensorFlow;
 # tests/test_cli.py checks that this list matches ``gan_course.models.names()``.
-MODELS = ("mlp_gan", "dcgan", "wgan_gp", "cgan")
+MODELS = ("mlp_gan", "dcgan", "wgan_gp", "cgan", "cyclegan")
 
 
 def _cmd_train(args):

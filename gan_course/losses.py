@@ -1,5 +1,6 @@
-"""GAN losses: the original GAN's from discriminator logits, and the Wasserstein GAN's from
-critic scores, with the gradient penalty and weight clipping that keep the critic Lipschitz.
+"""GAN losses: the original GAN's from discriminator logits; the Wasserstein GAN's from critic
+scores, with the gradient penalty and weight clipping that keep the critic Lipschitz; and
+CycleGAN's least-squares, cycle and identity losses.
 
 Working with logits instead of probabilities keeps every loss finite: ``log(sigmoid(x))`` is
 written as ``-softplus(-x)``, which never overflows, even for logits in the thousands.
@@ -138,3 +139,36 @@ def info_loss(guesses, category, continuous, continuous_weight=0.5):
         labels=tf.cast(category, tf.int32), logits=guesses[:, :k])
     wrong_codes = 0.5 * tf.reduce_sum(tf.square(guesses[:, k:] - continuous), axis=-1)
     return tf.reduce_mean(wrong_category) + continuous_weight * tf.reduce_mean(wrong_codes)
+
+
+# --- CycleGAN (Zhu et al. 2017) ------------------------------------------------------------------
+
+def least_squares_discriminator_loss(real_scores, fake_scores):
+    """LSGAN (Mao et al. 2017): pull scores of real images to 1 and of fakes to 0, squared.
+
+    Halved, as CycleGAN does, so the discriminator learns at half the generator's pace. The
+    scores are raw outputs (no sigmoid); a PatchGAN gives one per patch and all are averaged.
+    """
+    real_term = tf.reduce_mean(tf.square(_f32(real_scores) - 1.0))
+    fake_term = tf.reduce_mean(tf.square(_f32(fake_scores)))
+    return 0.5 * (real_term + fake_term)
+
+
+def least_squares_generator_loss(fake_scores):
+    """LSGAN's generator loss: pull the discriminator's scores of fakes to 1, squared.
+
+    Unlike the log loss its gradient does not vanish for fakes the discriminator already calls
+    real but that are still far from the real images' scores, which steadies training.
+    """
+    return tf.reduce_mean(tf.square(_f32(fake_scores) - 1.0))
+
+
+def cycle_loss(real, cycled):
+    """Mean absolute difference between images and their round trip, e.g. F(G(x)) and x."""
+    return tf.reduce_mean(tf.abs(_f32(real) - _f32(cycled)))
+
+
+def identity_loss(real, same):
+    """Mean absolute change a generator makes to an image already in its target domain,
+    e.g. G(y) against y for a painting y and the photo-to-painting generator G."""
+    return tf.reduce_mean(tf.abs(_f32(real) - _f32(same)))

@@ -63,6 +63,13 @@ class Run:
     def decode(self, z, *labels):
         return self.model.decode(z, *labels)
 
+    def translate(self, images, direction="photo2painting"):
+        """Image-to-image models (cyclegan): pictures in [0, 1] of any size, translated."""
+        if not hasattr(self.model, "translate"):
+            raise ValueError(f"{self.name} does not translate images; image-to-image models "
+                             f"such as cyclegan do")
+        return self.model.translate(images, direction)
+
     def latents(self, n, seed=0, **kwargs):
         """``n`` latents from the model's own prior (what the widgets draw)."""
         return self.model.latents(n, seed=seed, **kwargs)
@@ -103,7 +110,7 @@ def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=Fal
     unless ``precision`` is given, whatever machine it is on.
     """
     recipe = models.get(model)
-    if dataset is not None and dataset not in recipe.datasets:
+    if dataset is not None and recipe.data is None and dataset not in recipe.datasets:
         raise ValueError(f"{model} trains on {', '.join(recipe.datasets)}, not {dataset!r}")
     if precision is not None:
         config.check_precision(precision)
@@ -129,11 +136,11 @@ def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=Fal
             spec["precision"] = precision
     else:
         dataset = dataset or recipe.default_dataset
-        images, _ = _training_arrays(dataset)
+        image_shape, _ = training_data(recipe, dataset, prof[recipe.workload(dataset)])
         spec = {"model": model, "dataset": dataset, "profile": prof.name,
                 "seed": 0 if seed is None else int(seed),
                 "precision": precision or config.default_precision(prof),
-                "image_shape": list(images.shape[1:]),
+                "image_shape": list(image_shape),
                 "settings": prof[recipe.workload(dataset)].as_dict()}
     spec["strategy"] = config.strategy_name(strategy)
     spec["replicas"] = int(strategy.num_replicas_in_sync)
@@ -274,12 +281,9 @@ def _fit(run, verbose, extra_callbacks):
     settings = config.RunSettings(**run.spec["settings"])
     start_epoch = run.epoch
     if start_epoch < settings.epochs:
-        images, labels = _training_arrays(run.spec["dataset"])
-        # A WGAN-GP step takes one real batch per critic update, stacked into one.
-        per_step = settings.batch_size * getattr(run.model, "real_batches_per_step", 1)
-        stream = data.training_stream(images, per_step, seed=run.spec["seed"],
-                                      start_step=start_epoch * settings.steps_per_epoch,
-                                      labels=labels if run.model.conditional else None)
+        _, stream_from = training_data(models.get(run.name), run.spec["dataset"], settings,
+                                       run.model)
+        stream = stream_from(run.spec["seed"], start_epoch * settings.steps_per_epoch)
         history = cbs.StepHistory(run.directory / "history.json", run.history or None)
         callbacks = [cbs.StopOnNaN(), history,
                      cbs.EpochCheckpoint(run._manager, run._checkpoint.epoch),
@@ -303,11 +307,31 @@ def _sample_callbacks(run):
         return [cbs.SamplePoints(run.directory, run.model.latents(1000, seed=1234), real[:1000])]
     if len(run.spec["image_shape"]) != 3:
         return []
+    if hasattr(run.model, "sample_grid"):  # a model that draws its own grid (cyclegan)
+        return [cbs.SampleGrid(run.directory, draw=run.model.sample_grid, ncols=8)]
     if run.model.conditional:  # one column per class
         classes = run.model.classes
         return [cbs.SampleGrid(run.directory, run.model.latents(8 * classes, seed=1234),
                                np.resize(np.arange(classes), 8 * classes), ncols=classes)]
     return [cbs.SampleGrid(run.directory, run.model.latents(64, seed=1234))]
+
+
+def training_data(recipe, dataset, settings, model=None, examples=None):
+    """``(image_shape, stream(seed, start_step))``: what ``model`` trains on. The recipe's own
+    data, or the arrays of a course dataset (its first ``examples``) streamed in resumable
+    shuffled batches, with labels for a conditional model, and as many batches per step as the
+    model takes (WGAN-GP: one per critic update, stacked into one)."""
+    if recipe.data is not None:
+        return recipe.data(dataset, settings)
+    images, labels = (part[:examples] for part in _training_arrays(dataset))
+    per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
+    conditional = getattr(model, "conditional", False)
+
+    def stream(seed, start_step):
+        return data.training_stream(images, per_step, seed=seed, start_step=start_step,
+                                    labels=labels if conditional else None)
+
+    return images.shape[1:], stream
 
 
 def _training_arrays(dataset):

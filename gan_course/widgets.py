@@ -289,7 +289,8 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
     the format of a run's history.json); every ``every`` reports the panel is redrawn (Keras
     reports once per ``steps_per_execution`` steps; the step shown is the optimizer's). Samples
     come from ``decode`` or, if None, ``self.model.decode``, always on the same latents so the
-    pictures show the generator changing rather than the noise. In a notebook the panel shows
+    pictures show the generator changing rather than the noise (a model with a ``sample_grid(n)``
+    method, such as the CycleGAN, draws that grid instead). In a notebook the panel shows
     itself when training starts (or display it earlier by ending a cell with it).
     """
 
@@ -355,7 +356,11 @@ class TrainingMonitor(_Panel, keras.callbacks.Callback):
         if keys:
             self.loss_image.value = viz.figure_png(viz.plot_losses(self.history, keys=keys))
         decode = self.decode or getattr(self.model, "decode", None)
-        if decode is not None:
+        if self.decode is None and hasattr(self.model, "sample_grid"):
+            # A model that draws its own rows (a CycleGAN: photos, paintings, round trips).
+            self._show(viz.image_grid(self.model.sample_grid(self.n_samples),
+                                      ncols=self.n_samples))
+        elif decode is not None:
             if self.fixed_z is None:
                 self.fixed_z = self._fixed_latents()
             self._show(viz.decode_batch(decode, self.fixed_z))

@@ -24,7 +24,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import gan_course as gc  # noqa: E402
-from gan_course import config, data, models  # noqa: E402
+from gan_course import config, data, models, runs  # noqa: E402
 from gan_course.models import base  # noqa: E402
 
 SEED = 3
@@ -34,13 +34,16 @@ def train_steps(name, strategy, steps, settings):
     """The quick profile's ``name`` trained ``steps`` steps under ``strategy``."""
     keras.backend.clear_session()
     config.seed_everything(SEED)
+    recipe = models.get(name)
+    image_shape = (28, 28, 1)
+    if recipe.data is not None:  # a model with data of its own (cyclegan: patch pairs)
+        image_shape, stream_from = recipe.data(recipe.default_dataset, settings)
     with strategy.scope():
-        model = models.get(name).build(settings, (28, 28, 1), SEED)
-    images, labels = (part[:2048] for part in data.load_uint8("mnist", "train"))
-    # A WGAN-GP step takes one real batch per critic update, stacked into one.
-    per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
-    stream = data.training_stream(images, per_step, seed=SEED,
-                                  labels=labels if model.conditional else None)
+        model = recipe.build(settings, image_shape, SEED)
+    if recipe.data is None:  # the first 2048 training digits
+        image_shape, stream_from = runs.training_data(recipe, "mnist", settings, model,
+                                                      examples=2048)
+    stream = stream_from(SEED, 0)
     if steps:
         model.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
     return model
@@ -48,8 +51,16 @@ def train_steps(name, strategy, steps, settings):
 
 def state(model):
     networks = [model.generator, model.discriminator, model.ema_generator]
-    return [np.array(v.numpy()) for net in networks for v in net.weights] + [
-        np.array(keras.ops.convert_to_numpy(v)) for v in model.extra_state]
+    return [np.array(v.numpy()) for net in networks for v in net.weights]
+
+
+def extra_state(model):
+    return [np.array(keras.ops.convert_to_numpy(v)) for v in model.extra_state]
+
+
+def max_diff(a_arrays, b_arrays):
+    return max([float(np.max(np.abs(a - b))) if a.size else 0.0
+                for a, b in zip(a_arrays, b_arrays)], default=0.0)
 
 
 def compare(name, steps):
@@ -62,12 +73,11 @@ def compare(name, steps):
                                    jit_compile=jit_compile)
     one = train_steps(name, tf.distribute.get_strategy(), steps, settings)
     two = train_steps(name, mirrored, steps, settings)
-    diffs = [float(np.max(np.abs(a - b))) if a.size else 0.0
-             for a, b in zip(state(one), state(two))]
     moved = float(max(np.max(np.abs(a - b)) for a, b in
                       zip(state(one), state(train_steps(name, mirrored, 0, settings)))
                       if a.size))
-    return {"replicas": mirrored.num_replicas_in_sync, "max_diff": max(diffs), "moved": moved,
+    return {"replicas": mirrored.num_replicas_in_sync, "max_diff": max_diff(state(one), state(two)),
+            "extra_diff": max_diff(extra_state(one), extra_state(two)), "moved": moved,
             "generated": int(len(two.generate(5, seed=1))),
             "steps_per_execution": two.steps_per_execution}
 

@@ -76,6 +76,14 @@ def test_the_check_calls_of_lesson_06_name_its_functions():
         "6.4": ("total_variation_loss",), "6.5": ("optimization_step",)}
 
 
+def test_the_check_calls_of_lesson_07_name_its_functions():
+    course = {lesson.name: lesson for lesson in grading.course_lessons()}
+    assert course["07_cyclegan.ipynb"].arguments == {
+        "7.1": ("instance_norm",), "7.2": ("receptive_field",),
+        "7.3": ("lsgan_discriminator_loss", "lsgan_generator_loss"),
+        "7.4": ("cycle_and_identity_losses",), "7.5": ("ImageHistory",)}
+
+
 def test_a_check_call_the_grader_cannot_read_is_refused():
     nb = new_notebook(cells=[new_code_cell("%matplotlib inline\ngc.checks.ex_1_1(lambda a, b: 0)")])
     with pytest.raises(grading.GradingError, match=r"cell 0: ex_1_1\(\.\.\.\) must be called"):

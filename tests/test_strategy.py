@@ -60,6 +60,9 @@ def test_two_replicas_train_as_one_device_on_the_same_global_batch(model):
     assert result["replicas"] == 2
     assert result["moved"] > 1e-4  # training changed the weights...
     assert result["max_diff"] < 1e-5  # ...as one device changes them, up to float rounding
+    # Extra state such as a CycleGAN's stored fakes holds a deep network's outputs, whose
+    # rounding differs more between one and two devices than the weights' do.
+    assert result["extra_diff"] < 1e-4
     assert result["generated"] == 5  # not 5 per replica
     assert result["steps_per_execution"] == 1  # Keras' multi-step loop fails under a strategy
 

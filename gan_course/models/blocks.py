@@ -1,7 +1,9 @@
 """Layers that several of the course's networks share: up- and down-sampling blocks, dense stages.
 
 Networks end in ``tanh`` (images in [-1, 1]) and discriminators in one raw logit, both computed in
-float32 so they stay exact under mixed precision; the losses apply the sigmoid.
+float32 so they stay exact under mixed precision; the losses apply the sigmoid. The
+image-to-image networks (CycleGAN) share two layers of their own: reflection padding and
+instance normalisation.
 """
 
 import contextlib
@@ -144,3 +146,70 @@ def dcgan_discriminator_body(h, side, width, hidden=0, dropout=0.0):
     if hidden:
         h = dropped(layers.LeakyReLU(0.2)(layers.Dense(hidden)(h)), dropout)
     return h
+
+
+# --- image-to-image layers (CycleGAN) --------------------------------------------------------------
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class ReflectionPadding2D(layers.Layer):
+    """Pad height and width by ``padding`` pixels, mirroring the image at its border.
+
+    Zero padding gives a convolution a dark frame to react to, which a generator repaints as a
+    visible border; a mirror continues the picture, so the edges look like the rest.
+    """
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, x):
+        p = self.padding
+        return keras.ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, shape):
+        grow = lambda n: None if n is None else n + 2 * self.padding  # noqa: E731
+        return (shape[0], grow(shape[1]), grow(shape[2]), shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class InstanceNormalization(layers.Layer):
+    """Normalise each channel of each image over its own height and width (Ulyanov et al. 2016).
+
+    Batch norm averages over the batch as well, so one image's colours shift another's; instance
+    norm treats every image alone, the same in training and in use, whatever the batch size.
+    It takes out each image's contrast, which a style network should set itself. ``scale`` and
+    ``center`` add a learnt gain and offset per channel.
+    """
+
+    def __init__(self, epsilon=1e-5, center=True, scale=True, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+
+    def build(self, shape):
+        channels = (shape[-1],)
+        self.gamma = self.add_weight(shape=channels, initializer="ones", name="gamma",
+                                     trainable=True) if self.scale else None
+        self.beta = self.add_weight(shape=channels, initializer="zeros", name="beta",
+                                    trainable=True) if self.center else None
+
+    def call(self, x):
+        ops = keras.ops
+        # Statistics in float32 even under mixed precision: a variance in float16 underflows.
+        x32 = ops.cast(x, "float32")
+        mean, variance = ops.moments(x32, axes=[1, 2], keepdims=True)
+        y = (x32 - mean) * ops.rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            y = y * ops.cast(self.gamma, "float32")
+        if self.beta is not None:
+            y = y + ops.cast(self.beta, "float32")
+        return ops.cast(y, x.dtype)
+
+    def compute_output_shape(self, shape):
+        return shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon, "center": self.center,
+                "scale": self.scale}

@@ -26,6 +26,9 @@ class Recipe:
     evaluate: callable       # evaluate(model, dataset, n) -> dict of quality numbers
     bar: callable            # bar(quality) -> dict of named pass/fail checks
     workloads: dict = dataclasses.field(default_factory=dict)  # dataset -> its own settings' name
+    # For models that do not train on one course image set (cyclegan: two patch domains):
+    # data(dataset, settings) -> (image_shape, stream(seed, start_step)); it also checks the name.
+    data: callable = None
 
     @property
     def default_dataset(self):

@@ -1,0 +1,236 @@
+"""The course's painting-or-photo judge: a small patch classifier and a Gram-matrix style distance.
+
+A CycleGAN is judged on photos it never saw (:data:`gan_course.patches.HELD_OUT_PHOTOS`): does
+this classifier call their translated patches paintings, while it calls the untouched ones
+photos? And are the translated patches closer in *style* to the paintings: do the Gram matrices
+of the classifier's convolution features (Gatys et al. 2016) come nearer the paintings' own?
+
+The classifier is the course's own artifact, like the MNIST one: trained by
+``python -m gan_course.art_classifier train`` on patches of the training photos and of the
+paintings only (never the held-out photos), its weights shipped in ``gan_course/assets``.
+"""
+
+import functools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS = Path(__file__).parent / "assets" / "art_classifier.weights.h5"
+SIZE = 64  # patches are judged at 64 x 64 pixels
+FILTERS = (16, 32, 64)
+STYLE_LAYERS = ("style_1", "style_2", "style_3")
+# A patch is called a painting from this probability on; chosen, with the 600 training steps, by
+# cross-validation on the training pictures (benchmarks/art_classifier_folds.py; RESULTS.md).
+THRESHOLD = 0.7
+
+
+def build_classifier(filters=FILTERS):
+    """Three stride-2 convolution stages (their outputs are the style features), global average
+    pooling and one logit: the probability that a 64 x 64 patch is a painting."""
+    import keras
+    from keras import layers
+
+    x = keras.Input((SIZE, SIZE, 3), name="patch")
+    h = layers.Rescaling(2.0, offset=-1.0)(x)  # [0, 1] in, [-1, 1] inside
+    for i, width in enumerate(filters, start=1):
+        h = layers.Conv2D(width, 3, padding="same", activation="relu")(h)
+        h = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu",
+                          name=f"style_{i}")(h)
+    h = layers.Dropout(0.3)(layers.GlobalAveragePooling2D()(h))
+    logit = layers.Dense(1, name="painting_logit")(h)
+    return keras.Model(x, logit, name="art_classifier")
+
+
+@functools.cache
+def classifier():
+    """The trained classifier (float32 whatever the global precision policy)."""
+    import keras
+
+    if not WEIGHTS.is_file():
+        raise FileNotFoundError(f"No painting classifier at {WEIGHTS}; train it with "
+                                "`python -m gan_course.art_classifier train`.")
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        model = build_classifier()
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    model.load_weights(WEIGHTS)
+    return model
+
+
+@functools.cache
+def _style_model():
+    import keras
+
+    model = classifier()
+    outputs = [model.get_layer(name).output for name in STYLE_LAYERS]
+    return keras.Model(model.input, outputs + [model.output])
+
+
+def as_patches(images):
+    """Images (n, H, W, 3) in [0, 1] as float32 (n, 64, 64, 3), resized (area) where needed."""
+    import tensorflow as tf
+
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"Expected RGB patches of shape (n, H, W, 3), got {images.shape}")
+    if images.size and (images.min() < -1e-3 or images.max() > 1 + 1e-3):
+        raise ValueError(f"Expected patches in [0, 1], got values in "
+                         f"[{images.min():.3g}, {images.max():.3g}]")
+    if images.shape[1:3] != (SIZE, SIZE):
+        images = tf.image.resize(images, [SIZE, SIZE], method="area", antialias=True).numpy()
+    return np.clip(images, 0.0, 1.0)
+
+
+def painting_probability(images, batch_size=256):
+    """The classifier's probability that each patch (in [0, 1]) is a painting, float64 (n,)."""
+    patches = as_patches(images)
+    model = classifier()
+    logits = [np.asarray(model(patches[i:i + batch_size], training=False), np.float64)
+              for i in range(0, len(patches), batch_size)]
+    return 1.0 / (1.0 + np.exp(-np.concatenate(logits)[:, 0])) if logits else np.zeros(0)
+
+
+def gram_matrices(images, batch_size=256):
+    """Per patch and style layer, the Gram matrix of the classifier's features:
+    ``F^T F / (H W)`` for features F of shape (H W, C). A list of (n, C, C) arrays."""
+    patches = as_patches(images)
+    grams = [[] for _ in STYLE_LAYERS]
+    for i in range(0, len(patches), batch_size):
+        features = _style_model()(patches[i:i + batch_size], training=False)[:-1]
+        for k, f in enumerate(features):
+            f = np.asarray(f, np.float64)
+            f = f.reshape(len(f), -1, f.shape[-1])
+            grams[k].append(np.einsum("npc,npd->ncd", f, f) / f.shape[1])
+    return [np.concatenate(g) for g in grams]
+
+
+def style_distance(images, reference):
+    """How far each patch's style is from the reference patches' average style, averaged.
+
+    For each style layer: the Frobenius distance between a patch's Gram matrix and the mean Gram
+    matrix of ``reference``, relative to the size of that mean; the layers' numbers are summed.
+    0 means the same texture statistics as the reference on average.
+    """
+    ours, theirs = gram_matrices(images), gram_matrices(reference)
+    total = 0.0
+    for g, ref in zip(ours, theirs):
+        mean = ref.mean(axis=0)
+        total += float(np.mean(np.linalg.norm(g - mean, axis=(1, 2))) / np.linalg.norm(mean))
+    return total
+
+
+def translation_report(photos, painted, back, paintings, other_paintings):
+    """How photo patches, their paintings and their round trips (all in [0, 1]) look to the
+    classifier and in style, against patches of the target paintings (two samples of them)."""
+    p_photos, p_painted, p_back = (painting_probability(x) for x in (photos, painted, back))
+    return {
+        "painting_share_translated": float(np.mean(p_painted >= THRESHOLD)),
+        "photo_share_untouched": float(np.mean(p_photos < THRESHOLD)),
+        "photo_share_round_trip": float(np.mean(p_back < THRESHOLD)),
+        "cycle_error": float(np.mean(np.abs(np.asarray(back) - photos))),
+        "style_distance_before": style_distance(photos, paintings),
+        "style_distance_after": style_distance(painted, paintings),
+        # The same distance for other patches of the paintings themselves: how close "close" is.
+        "style_distance_paintings": style_distance(other_paintings, paintings),
+        "patches": len(photos),
+    }
+
+
+# --- training -------------------------------------------------------------------------------------
+
+def _augment(patch, seed, colour):
+    """Blur, exposure and noise changes, and hue, saturation and grey changes of strength
+    ``colour`` (0: none), applied to both classes alike, so none of them can tell a painting
+    from a photo: with seven photos, the classifier would otherwise learn their palettes."""
+    import tensorflow as tf
+
+    seeds = tf.unstack(tf.random.experimental.stateless_split(seed, 6))
+    u = tf.random.stateless_uniform([5], seed=seeds[0])
+    small = tf.image.resize(patch, [SIZE // 2, SIZE // 2], method="area", antialias=True)
+    x = tf.where(u[0] < 0.3, tf.image.resize(small, [SIZE, SIZE], method="bilinear"), patch)
+    x = (x - 0.5) * (0.8 + 0.4 * u[1]) + 0.5 + 0.1 * (u[2] - 0.5)  # contrast, brightness
+    if colour:
+        x = tf.image.stateless_random_hue(tf.clip_by_value(x, 0, 1), min(0.5, 0.08 * colour),
+                                          seeds[1])
+        spread = min(0.9, 0.4 * colour)
+        x = tf.image.stateless_random_saturation(x, 1 - spread, 1 + spread, seeds[2])
+        grey = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(x))
+        x = tf.where(u[4] < 0.1 * (colour - 1), grey, x)
+    noise = tf.random.stateless_normal(tf.shape(x), seed=seeds[3]) * 0.02
+    return tf.clip_by_value(tf.where(u[3] < 0.3, x + noise, x), 0.0, 1.0)
+
+
+def training_stream(photos, paintings, batch_size=64, seed=0, colour=1.0):
+    """Endless (patches in [0, 1], labels) with half photos (label 0), half paintings (1)."""
+    import tensorflow as tf
+
+    from gan_course import patches as domains
+
+    def labelled(images, label, k):
+        patch = domains.patch_function(images, SIZE, 2 * seed + k)
+
+        def example(index):
+            key = tf.stack([tf.cast(1000 + 2 * seed + k, tf.int64), index])
+            return _augment((patch(index) + 1.0) / 2.0, key, colour), float(label)
+
+        return tf.data.Dataset.range(2**62).map(example)
+
+    both = tf.data.Dataset.choose_from_datasets(
+        [labelled(photos, 0, 0), labelled(paintings, 1, 1)],
+        tf.data.Dataset.range(2).repeat())
+    return both.batch(batch_size, drop_remainder=True).prefetch(2)
+
+
+def fit(photos, paintings, steps=600, seed=0, batch_size=64, colour=1.0, filters=FILTERS,
+        verbose=2):
+    """A classifier trained on patches of ``photos`` and ``paintings`` (uint8 pictures)."""
+    import keras
+
+    from gan_course import config
+
+    config.seed_everything(seed)
+    model = build_classifier(filters)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)])
+    epochs = 10 if steps >= 10 else 1
+    model.fit(training_stream(photos, paintings, batch_size, seed, colour),
+              steps_per_epoch=steps // epochs, epochs=epochs, verbose=verbose)
+    return model
+
+
+def picture_probabilities(pictures, model, n=256, seed=99):
+    """``model``'s painting probabilities of ``n`` patches cut from ``pictures`` (uint8)."""
+    from gan_course import patches as domains
+
+    x = domains.sample_patches(pictures, n, SIZE, seed)
+    return 1.0 / (1.0 + np.exp(-np.asarray(model.predict(x, verbose=0), np.float64)[:, 0]))
+
+
+def train(steps=600, seed=0):
+    """Train the classifier on the training images (the photos of ``art/photos``, which leave
+    out the held-out ones, and the paintings) and save its weights as a package asset."""
+    from gan_course import patches as domains
+
+    photos, paintings = domains.pair_images(domains.PAIR_EXAMPLE, min_side=SIZE)
+    trained = fit(photos, paintings, steps, seed)
+    model = build_classifier()  # without the optimizer's state, which would treble the file
+    model.set_weights(trained.get_weights())
+    WEIGHTS.parent.mkdir(exist_ok=True)
+    model.save_weights(WEIGHTS)
+    classifier.cache_clear()
+    _style_model.cache_clear()
+    held_out = [np.round(p * 255).astype(np.uint8) for p in domains.held_out_photos().values()]
+    print(f"saved {WEIGHTS} ({WEIGHTS.stat().st_size / 1024:.0f} KB); held-out photo patches "
+          f"called photos: {np.mean(picture_probabilities(held_out, model) < THRESHOLD):.1%}")
+    return model
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "train":
+        train(*(int(a) for a in sys.argv[2:3]))
+    else:
+        print("usage: python -m gan_course.art_classifier train [STEPS]")

@@ -1,0 +1,89 @@
+"""The paint studio and the gallery helpers, driven from Python (widgets are not compared by nbval)."""
+
+import datetime
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gan_course import art, paint_widget
+
+
+def _fake_translate(image, direction="photo2painting"):
+    """A stand-in painter: inverts the colours one way, keeps them the other."""
+    image = np.asarray(image, np.float32)
+    return 1.0 - image if direction == "photo2painting" else image
+
+
+def _png(size=(90, 60)):
+    buf = io.BytesIO()
+    Image.new("RGB", size, (250, 10, 10)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_round_trip_goes_there_and_back_and_times_it():
+    image = np.full((10, 12, 3), 0.25, np.float32)
+    (same, there, back), seconds = paint_widget.round_trip(_fake_translate, image)
+    assert same is image and np.allclose(there, 0.75) and np.allclose(back, 0.75)
+    assert seconds >= 0
+    with pytest.raises(ValueError, match="direction must be one of"):
+        paint_widget.round_trip(_fake_translate, image, "photo2monet")
+
+
+def test_gallery_image_puts_rows_of_different_sizes_on_one_canvas():
+    rows = [[np.zeros((40, 60, 3)), np.ones((40, 60, 3))], [np.ones((80, 40, 3))]]
+    canvas = paint_widget.gallery_image(rows, height=30, pad=2)
+    assert canvas.shape == (62, 45 + 2 + 45, 3)
+    assert canvas[0, 0].tolist() == [0, 0, 0] and canvas[0, -1].tolist() == [1, 1, 1]
+    with pytest.raises(ValueError, match="at least one row"):
+        paint_widget.gallery_image([])
+
+
+def test_studio_paints_an_upload_and_saves_it(tmp_path):
+    studio = paint_widget.PaintStudio(_fake_translate, max_side=64)
+    studio.upload.value = ({"name": "me.png", "type": "image/png", "size": 0,
+                            "content": memoryview(_png()),
+                            "last_modified": datetime.datetime(2025, 1, 1)},)
+    painted = studio.pictures[1]
+    assert painted.shape == (43, 64, 3)
+    np.testing.assert_allclose(painted[0, 0], 1 - np.array([250, 10, 10]) / 255, atol=0.01)
+    assert "me.png: 64 x 43 pixels painted in" in studio.status.value
+    assert studio.image.value and studio.result.value
+    path = studio.save(tmp_path / "mine.png")
+    with Image.open(path) as saved:
+        assert saved.size[1] == 43
+
+
+def test_studio_paints_a_course_photo_with_its_credit():
+    studio = paint_widget.PaintStudio(_fake_translate, max_side=96, direction="painting2photo")
+    studio.picker.value = "dune"
+    assert studio.pictures[0].shape[1] == 96
+    assert art.credit("dune") in studio.status.value
+
+
+def test_studio_says_clearly_when_an_upload_is_not_an_image(tmp_path):
+    studio = paint_widget.PaintStudio(_fake_translate)
+    assert studio.paint_bytes(b"not an image at all", label="notes.txt") is None
+    assert "Cannot paint notes.txt" in studio.status.value and "JPEG, PNG" in studio.status.value
+    with pytest.raises(ValueError, match="Nothing painted yet"):
+        studio.save(tmp_path / "x.png")
+
+
+def test_moving_the_slider_or_the_direction_paints_the_picture_again():
+    calls = []
+
+    def translate(image, direction="photo2painting"):
+        calls.append(direction)
+        return _fake_translate(image, direction)
+
+    studio = paint_widget.PaintStudio(translate, max_side=96)
+    studio.size.value = 128  # nothing on display yet: nothing to paint
+    assert calls == []
+    studio.paint("dune")
+    shown = studio.image.value
+    studio.size.value = 160
+    assert studio.pictures[0].shape[1] == 160 and studio.image.value != shown
+    studio.direction.value = "painting2photo"
+    assert calls[-2:] == ["painting2photo", "photo2painting"]  # there and back again
+    assert "dune: 160 x" in studio.status.value
