@@ -1,14 +1,24 @@
-"""Train-step throughput: the course's GAN.train_step against the classic Keras loop.
+"""Training throughput of every model: the course's step against a plain eager loop and the
+classic Keras loop, on the same networks, data and batch size.
 
-The classic loop, still published in many blog posts, calls per step ``generator.predict``, then
-``train_on_batch`` three times: the discriminator on real images, on fakes, and a stacked
-generator+discriminator model (discriminator frozen) on noise labelled "real". Both use the same
-networks (the MLP GAN of the classroom profile) and batch size. Prints a table.
+- ``classic loop``: per step ``generator.predict``, then three ``train_on_batch`` calls (the
+  discriminator on real images, on fakes, and a stacked generator+frozen discriminator), as many
+  blog posts still do. Only for the unconditional image GANs it applies to (mlp_gan, dcgan).
+- ``eager``: the course's own ``train_step`` run eagerly (``run_eagerly``): a GradientTape loop
+  without ``tf.function``.
+- ``course, 1 step/call``: the step compiled as one ``tf.function``, one step per call, no XLA.
+- ``course profile``: the profile's steps per call and XLA setting, as ``gc.train`` runs it.
+- on a GPU also the course profile in mixed precision, and in mixed precision with XLA.
 
-    python benchmarks/throughput.py [--steps 2000] [--batch-size 64] [--model mlp_gan]
+Prints a table per model and writes every row as JSON.
+
+    python benchmarks/throughput.py [--model all | NAME ...] [--profile classroom]
+                                    [--steps 400] [--json throughput.json]
 """
 
 import argparse
+import dataclasses
+import json
 import os
 import time
 
@@ -17,7 +27,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gan_course import config, data, models  # noqa: E402
+from gan_course import config, data, models, runs  # noqa: E402
+
+CLASSIC = ("mlp_gan", "dcgan")  # one image in, one logit out: the classic loop can train them
 
 
 def classic_loop(generator, discriminator, images, batch_size, steps):
@@ -41,7 +53,11 @@ def classic_loop(generator, discriminator, images, batch_size, steps):
         discriminator.trainable = False
         stacked.train_on_batch(noise, ones)
 
-    for _ in range(20):  # warm-up: tracing and compilation
+    return _rate(step, steps, warmup=10)
+
+
+def _rate(step, steps, warmup):
+    for _ in range(warmup):  # tracing and compilation
         step()
     began = time.perf_counter()
     for _ in range(steps):
@@ -49,65 +65,83 @@ def classic_loop(generator, discriminator, images, batch_size, steps):
     return steps / (time.perf_counter() - began)
 
 
-def course_step(model, uint8_images, batch_size, steps, autotune=False):
-    """Steps/s of ``GAN.fit`` on the course's resumable input stream.
-
-    ``autotune=True`` hands the stream back to tf.data's autotuner, which the course switches off
-    (``data.lean``): on a 2-core machine its threads compete with training for the cores."""
-    stream = data.training_stream(uint8_images, batch_size, seed=0)
-    if autotune:
-        import tensorflow as tf
-
-        options = tf.data.Options()
-        options.autotune.enabled = True
-        stream = stream.with_options(options)
-    warmup = model.steps_per_execution * 4
-    model.fit(stream, steps_per_epoch=warmup, epochs=1, verbose=0)
+def fit_rate(recipe, dataset, settings, steps, eager=False):
+    """Steps/s of ``model.fit`` on the course's input stream for ``settings``."""
+    config.seed_everything(0)
+    image_shape, _ = runs.training_data(recipe, dataset, settings)
+    model = recipe.build(settings, tuple(image_shape), 0)
+    model.run_eagerly = eager
+    _, stream_from = runs.training_data(recipe, dataset, settings, model)
+    stream = stream_from(0, 0)
+    per_call = 1 if eager else model.steps_per_execution
+    steps = max(per_call, steps // per_call * per_call)
+    model.fit(stream, steps_per_epoch=per_call * 2, epochs=1, verbose=0)  # warm-up
     began = time.perf_counter()
     model.fit(stream, steps_per_epoch=steps, epochs=1, verbose=0)
     return steps / (time.perf_counter() - began)
 
 
+def measure(name, profile, steps, eager_steps, classic_steps):
+    """``[(method, steps/s)]`` for model ``name``."""
+    recipe = models.get(name)
+    dataset = recipe.default_dataset
+    settings = config.profile(profile)[recipe.workload(dataset)]
+    rows = []
+    if name in CLASSIC:
+        # the classic loop trains a one-output discriminator: no InfoGAN code head
+        plain = recipe.build(settings.with_hparams(codes=None), (28, 28, 1), 0)
+        images = data.to_unit_range(data.load_uint8(dataset, "train")[0])
+        rows.append(("classic loop (predict + 3x train_on_batch)",
+                     classic_loop(plain.generator, plain.discriminator, images,
+                                  settings.batch_size, classic_steps)))
+    rows.append(("eager train_step (no tf.function)",
+                 fit_rate(recipe, dataset, settings, eager_steps, eager=True)))
+    one_call = dataclasses.replace(settings, steps_per_execution=1, jit_compile=False)
+    rows.append(("course, tf.function, 1 step/call", fit_rate(recipe, dataset, one_call, steps)))
+    rows.append((f"course profile ({settings.steps_per_execution} steps/call, XLA "
+                 f"{'on' if settings.jit_compile else 'off'})",
+                 fit_rate(recipe, dataset, settings, steps)))
+    if config.device_summary(profile)["gpus"]:
+        for label, jit in (("mixed precision", False), ("mixed precision + XLA", True)):
+            with config.precision_policy("mixed"):
+                tuned = dataclasses.replace(settings, jit_compile=jit)
+                rows.append((f"course profile, {label}", fit_rate(recipe, dataset, tuned, steps)))
+    return settings.batch_size, rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="mlp_gan")
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--classic-steps", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=None, help="default: the profile's")
+    parser.add_argument("--model", nargs="+", default=["all"], help="model names, or all")
     parser.add_argument("--profile", default="classroom")
+    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--eager-steps", type=int, default=40)
+    parser.add_argument("--classic-steps", type=int, default=100)
+    parser.add_argument("--json", default="throughput.json", help="where to write the rows")
     args = parser.parse_args()
+    names = models.names() if args.model == ["all"] else args.model
 
-    config.seed_everything(0)
-    settings = config.profile(args.profile)[args.model]
-    args.batch_size = args.batch_size or settings.batch_size
-    settings = settings.__class__(**{**settings.as_dict(), "batch_size": args.batch_size})
-    uint8_images, _ = data.load_uint8("mnist", "train")
-    images = data.to_unit_range(uint8_images)
-    shape = images.shape[1:]
-    recipe = models.get(args.model)
-    rows = []
-    # The classic loop trains a one-output discriminator, so it gets the networks without the
-    # DCGAN's InfoGAN code head.
-    model = recipe.build(settings.with_hparams(codes=None), shape, 0)
-    classic = classic_loop(model.generator, model.discriminator, images, args.batch_size,
-                           args.classic_steps)
-    rows.append(("classic loop (predict + 3x train_on_batch)", classic))
-    spe = settings.steps_per_execution
-    for label, tuning, autotune in (
-            ("course train_step, tf.function", dict(steps_per_execution=1, jit_compile=False), False),
-            (f"course train_step, {spe} steps/execution", dict(jit_compile=False), False),
-            (f"course train_step, {spe} steps/execution + XLA", dict(jit_compile=True), False),
-            ("course profile, tf.data autotuner on", {}, True),
-            ("course profile (autotuner off)", {}, False)):
-        tuned = settings.__class__(**{**settings.as_dict(), **tuning})
-        config.seed_everything(0)
-        model = recipe.build(tuned, shape, 0)
-        rows.append((label, course_step(model, uint8_images, args.batch_size, args.steps, autotune)))
-
-    print(f"\n{args.model}, batch {args.batch_size}, {config.describe(args.profile)}")
-    print(f"{'method':<58} {'steps/s':>9} {'images/s':>10} {'speed-up':>9}")
-    for label, rate in rows:
-        print(f"{label:<58} {rate:>9.1f} {rate * args.batch_size:>10.0f} {rate / classic:>8.1f}x")
+    print(config.describe(args.profile))
+    results = []
+    for name in names:
+        batch_size, rows = measure(name, args.profile, args.steps, args.eager_steps,
+                                   args.classic_steps)
+        baseline = dict(rows)
+        classic = baseline.get("classic loop (predict + 3x train_on_batch)")
+        eager = baseline["eager train_step (no tf.function)"]
+        print(f"\n{name}, batch {batch_size}")
+        print(f"{'method':<52} {'steps/s':>8} {'images/s':>9} {'vs eager':>9} {'vs classic':>11}")
+        for method, rate in rows:
+            versus_classic = f"{rate / classic:>10.1f}x" if classic else f"{'-':>11}"
+            print(f"{method:<52} {rate:>8.1f} {rate * batch_size:>9.0f} {rate / eager:>8.1f}x "
+                  f"{versus_classic}")
+            results.append({"model": name, "method": method, "batch_size": batch_size,
+                            "steps_per_second": rate, "images_per_second": rate * batch_size,
+                            "vs_eager": rate / eager,
+                            "vs_classic": rate / classic if classic else None})
+    with open(args.json, "w") as out:
+        json.dump({"profile": args.profile, "device": config.device_summary(args.profile),
+                   "rows": results}, out, indent=2)
+    print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":
