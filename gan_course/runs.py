@@ -323,7 +323,9 @@ def training_data(recipe, dataset, settings, model=None, examples=None):
     model takes (WGAN-GP: one per critic update, stacked into one)."""
     if recipe.data is not None:
         return recipe.data(dataset, settings)
-    images, labels = (part[:examples] for part in _training_arrays(dataset))
+    images, labels = _training_arrays(dataset)
+    if examples is not None:
+        images, labels = images[:examples], labels[:examples]
     per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
     conditional = getattr(model, "conditional", False)
 
