@@ -199,15 +199,27 @@ def test_make_lesson_drops_outputs_that_depend_on_an_exercise():
 
 
 def _stored_outputs(nb):
-    """``{cell number: [its printed text and displayed values]}`` for cells with outputs."""
-    def shown(output):
-        if output.get("output_type") == "stream":
-            return output.text if output.name == "stdout" else None
-        return output.get("data", {}).get("text/plain")
-
-    found = {number: [text for text in map(shown, cell.outputs) if text is not None]
-             for number, cell in enumerate(nb.cells) if cell.cell_type == "code"}
-    return {number: texts for number, texts in found.items() if texts}
+    """``{cell number: [its printed text and displayed values]}`` for cells with outputs. Printed
+    text is joined across outputs: how Jupyter splits one cell's prints depends on timing."""
+    found = {}
+    for number, cell in enumerate(nb.cells):
+        texts, printing = [], False
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "stream":
+                if output.name == "stdout":
+                    if printing:
+                        texts[-1] += output.text
+                    else:
+                        texts.append(output.text)
+                    printing = True
+                continue
+            value = output.get("data", {}).get("text/plain")
+            if value is not None:
+                texts.append(value)
+                printing = False
+        if texts:
+            found[number] = texts
+    return found
 
 
 @pytest.mark.parametrize("path", lessons.solution_paths(), ids=lambda p: p.name)
