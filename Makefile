@@ -41,7 +41,7 @@ lab: setup
 	$(BIN)/jupyter lab lessons/ --ServerApp.port_retries=50 $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup
-	GAN_COURSE_PROFILE=quick $(BIN)/python -m pytest tests solutions --nbval-lax --durations=20
+	GAN_COURSE_PROFILE=quick $(BIN)/python -m pytest tests solutions --nbval-lax -n 2 --dist loadscope --durations=20
 
 lessons: setup
 	$(BIN)/gan-course lessons build
