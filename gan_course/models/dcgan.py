@@ -36,19 +36,9 @@ def build_generator(latent_dim=100, image_shape=(28, 28, 1), width=64, upsamplin
     or one per entry of a tuple. The InfoGAN networks (Chen et al. 2016) have one; the paper's
     DCGAN none. Each such layer lets the generator bend the round latent cloud further into
     separate digits, so fewer samples fall between two of them."""
-    height, _, channels = image_shape
-    count = blocks.upsampling_blocks(height)
-    start = height // 2**count
     z = keras.Input((latent_dim,), name="z")
-    h = z
-    for units in blocks.as_tuple(hidden):
-        h = blocks.dense_bn_relu(h, units)
-    h = blocks.dense_bn_relu(h, start * start * width * 2**(count - 1))
-    h = layers.Reshape((start, start, width * 2**(count - 1)))(h)
-    for i in range(count - 1, 0, -1):
-        h = blocks.upsample_block(h, width * 2**(i - 1), upsampling)
-    h = blocks.upsample(h, channels, upsampling, use_bias=True)
-    return keras.Model(z, blocks.float32_output(h, "tanh", "image"), name=name)
+    return keras.Model(z, blocks.dcgan_generator_body(z, image_shape, width, upsampling, hidden),
+                       name=name)
 
 
 def build_discriminator(image_shape=(28, 28, 1), width=64, hidden=0, dropout=0.0,

@@ -53,19 +53,9 @@ def build_conv_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, hidde
                          name="generator"):
     """The DCGAN generator's layout: optional dense stages, a projection to a small stack of
     feature maps, stride-2 transposed convolutions with batch norm and ReLU, tanh."""
-    height, _, channels = image_shape
-    count = blocks.upsampling_blocks(height)
-    start = height // 2**count
     z = keras.Input((latent_dim,), name="z")
-    h = z
-    for units in blocks.as_tuple(hidden):
-        h = blocks.dense_bn_relu(h, units)
-    h = blocks.dense_bn_relu(h, start * start * width * 2**(count - 1))
-    h = layers.Reshape((start, start, width * 2**(count - 1)))(h)
-    for i in range(count - 1, 0, -1):
-        h = blocks.upsample_block(h, width * 2**(i - 1))
-    h = blocks.upsample(h, channels, use_bias=True)
-    return keras.Model(z, blocks.float32_output(h, "tanh", "image"), name=name)
+    return keras.Model(z, blocks.dcgan_generator_body(z, image_shape, width, hidden=hidden),
+                       name=name)
 
 
 def build_conv_critic(image_shape=(28, 28, 1), width=32, hidden=0, norm=None, name="critic"):
