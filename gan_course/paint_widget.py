@@ -101,6 +101,9 @@ class PaintStudio(_Panel):
                                 description="max side", continuous_update=False)
         self.status = W.HTML(value="Upload a photo or pick one of the course's.")
         self.image, self.result = _image_view(), _image_view()
+        for view in (self.image, self.result):  # a large picture shrinks to half the row
+            view.layout.max_width, view.layout.height = "50%", "auto"
+            view.layout.object_fit = "contain"
         self.upload.observe(self._on_upload, names="value")
         self.picker.observe(lambda ch: ch["new"] and self.paint(ch["new"]), names="value")
         self.size.observe(self._paint_again, names="value")

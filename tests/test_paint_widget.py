@@ -87,3 +87,13 @@ def test_moving_the_slider_or_the_direction_paints_the_picture_again():
     studio.direction.value = "painting2photo"
     assert calls[-2:] == ["painting2photo", "photo2painting"]  # there and back again
     assert "dune: 160 x" in studio.status.value
+
+
+def test_a_large_painting_shrinks_to_half_the_row_instead_of_running_past_it():
+    studio = paint_widget.PaintStudio(_fake_translate, max_side=608)
+    studio.paint_bytes(_png((900, 600)))
+    with Image.open(io.BytesIO(studio.result.value)) as shown:
+        assert shown.size == (608, 405)  # full detail is sent to the browser ...
+    for view in (studio.image, studio.result):  # ... which fits the two side by side
+        assert (view.layout.max_width, view.layout.height) == ("50%", "auto")
+        assert view.layout.object_fit == "contain"

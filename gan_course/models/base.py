@@ -230,9 +230,45 @@ class GAN(keras.Model):
         return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), np.float32)
 
 
-def adam(hp, prefix):
-    """Adam with the settings' ``{prefix}_lr``, ``beta_1`` and ``beta_2``."""
-    return keras.optimizers.Adam(hp[f"{prefix}_lr"], beta_1=hp.get("beta_1", 0.5),
+@keras.saving.register_keras_serializable(package="gan_course")
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """A constant rate for the first ``decay_start`` steps, then a straight line to 0 at
+    ``total_steps`` (default start: half-way, as CycleGAN's 100 epochs constant, 100 to zero)."""
+
+    def __init__(self, initial_rate, total_steps, decay_start=None):
+        self.initial_rate = float(initial_rate)
+        self.total_steps = int(total_steps)
+        self.decay_start = int(total_steps // 2 if decay_start is None else decay_start)
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        left = tf.cast(self.total_steps - self.decay_start, tf.float32)
+        done = tf.clip_by_value((step - self.decay_start) / tf.maximum(left, 1.0), 0.0, 1.0)
+        return self.initial_rate * (1.0 - done)
+
+    def get_config(self):
+        return {"initial_rate": self.initial_rate, "total_steps": self.total_steps,
+                "decay_start": self.decay_start}
+
+
+def learning_rate(hp, prefix, total_steps):
+    """The settings' ``{prefix}_lr``: constant, or with ``hp["decay_from"]`` (a fraction of the
+    run, e.g. 0.5) held until that point of ``total_steps`` and then lowered linearly to 0."""
+    rate = hp[f"{prefix}_lr"]
+    start = hp.get("decay_from")
+    if start is None:
+        return rate
+    if not 0.0 <= start < 1.0:
+        raise ValueError(f"decay_from is the fraction of the run after which the learning rate "
+                         f"falls to 0, a number in [0, 1), got {start!r}")
+    return LinearDecay(rate, total_steps, int(start * total_steps))
+
+
+def adam(hp, prefix, total_steps=None):
+    """Adam with the settings' ``{prefix}_lr`` (decayed by ``decay_from`` over ``total_steps``),
+    ``beta_1`` and ``beta_2``."""
+    rate = hp[f"{prefix}_lr"] if total_steps is None else learning_rate(hp, prefix, total_steps)
+    return keras.optimizers.Adam(rate, beta_1=hp.get("beta_1", 0.5),
                                  beta_2=hp.get("beta_2", 0.999))
 
 
@@ -243,7 +279,8 @@ def compiled_gan(generator, discriminator, settings, seed, model_class=GAN, **mo
     hp = settings.hparams
     model = model_class(generator, discriminator, ema_decay=hp["ema_decay"], seed=seed, **model_args)
     steps_per_execution, jit_compile = execution(settings)
-    model.compile(d_optimizer=adam(hp, "d"), g_optimizer=adam(hp, "g"),
+    model.compile(d_optimizer=adam(hp, "d", settings.steps),
+                  g_optimizer=adam(hp, "g", settings.steps),
                   label_smoothing=hp.get("label_smoothing", 0.0),
                   steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model

@@ -16,7 +16,7 @@ from keras import layers
 
 from gan_course import art_classifier, losses, patches
 from gan_course.models import blocks
-from gan_course.models.base import GAN, execution
+from gan_course.models.base import GAN, LinearDecay, execution
 from gan_course.models.registry import Recipe, register
 
 DIRECTIONS = ("photo2painting", "painting2photo")
@@ -83,27 +83,6 @@ def receptive_field(network):
 
 
 # --- training pieces ---------------------------------------------------------------------------
-
-@keras.saving.register_keras_serializable(package="gan_course")
-class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """A constant rate for the first ``decay_start`` steps, then a straight line to 0 at
-    ``total_steps`` (CycleGAN: 100 epochs constant, 100 epochs to zero)."""
-
-    def __init__(self, initial_rate, total_steps, decay_start=None):
-        self.initial_rate = float(initial_rate)
-        self.total_steps = int(total_steps)
-        self.decay_start = int(total_steps // 2 if decay_start is None else decay_start)
-
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        left = tf.cast(self.total_steps - self.decay_start, tf.float32)
-        done = tf.clip_by_value((step - self.decay_start) / tf.maximum(left, 1.0), 0.0, 1.0)
-        return self.initial_rate * (1.0 - done)
-
-    def get_config(self):
-        return {"initial_rate": self.initial_rate, "total_steps": self.total_steps,
-                "decay_start": self.decay_start}
-
 
 class ImageHistory:
     """The last ``size`` generated images a discriminator saw (Shrivastava et al. 2017).

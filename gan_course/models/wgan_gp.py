@@ -15,7 +15,14 @@ from keras import layers
 
 from gan_course import losses, metrics
 from gan_course.models import blocks
-from gan_course.models.base import GAN, _first_batch, _images_of, compiled_gan, execution
+from gan_course.models.base import (
+    GAN,
+    _first_batch,
+    _images_of,
+    adam,
+    compiled_gan,
+    execution,
+)
 from gan_course.models.registry import (
     Recipe,
     evaluate_images,
@@ -237,7 +244,8 @@ def build(settings, image_shape, seed):
                    gp_weight=0.0 if clip_value else hp.get("gp_weight", losses.GP_WEIGHT),
                    clip_value=clip_value, ema_decay=hp["ema_decay"], seed=seed)
     steps_per_execution, jit_compile = execution(settings)
-    model.compile(d_optimizer=_optimizer(hp, "d"), g_optimizer=_optimizer(hp, "g"),
+    model.compile(d_optimizer=_optimizer(hp, "d", settings.steps),
+                  g_optimizer=_optimizer(hp, "g", settings.steps),
                   steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
 
@@ -251,12 +259,12 @@ def build_plain_gan(settings, image_shape, seed):
                         seed)
 
 
-def _optimizer(hp, prefix):
+def _optimizer(hp, prefix, total_steps):
     """Adam(lr, beta_1 0, beta_2 0.9) as in the paper; RMSProp for the weight-clipped WGAN."""
     if hp.get("clip_value"):
         return keras.optimizers.RMSprop(hp.get("clip_lr", 5e-5))
-    return keras.optimizers.Adam(hp[f"{prefix}_lr"], beta_1=hp.get("beta_1", 0.0),
-                                 beta_2=hp.get("beta_2", 0.9))
+    return adam(dict(hp, beta_1=hp.get("beta_1", 0.0), beta_2=hp.get("beta_2", 0.9)), prefix,
+                total_steps)
 
 
 def evaluate(model, dataset, n):

@@ -93,3 +93,32 @@ def test_compile_makes_no_keras_default_optimizer_and_builds_its_own():
     slots = {id(v) for v in model.d_optimizer.variables + model.g_optimizer.variables}
     # Adam's m and v for each weight of its network, and its step counter and learning rate
     assert len(slots) == 2 * len(model.trainable_weights) + 2 * 2
+
+
+def test_linear_decay_is_constant_then_falls_to_zero_and_survives_serialisation():
+    schedule = base.LinearDecay(2e-4, total_steps=100)
+    rates = [float(schedule(s)) for s in (0, 50, 75, 100, 120)]
+    assert rates == pytest.approx([2e-4, 2e-4, 1e-4, 0.0, 0.0])
+    again = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert float(again(75)) == pytest.approx(1e-4)
+
+
+def test_decay_from_holds_the_rate_then_lowers_it_to_zero_at_the_last_step():
+    assert base.learning_rate({"g_lr": 4e-4}, "g", 1000) == 4e-4
+    schedule = base.learning_rate({"g_lr": 4e-4, "decay_from": 0.6}, "g", 1000)
+    assert [float(schedule(s)) for s in (0, 600, 800, 1000)] == pytest.approx(
+        [4e-4, 4e-4, 2e-4, 0.0])
+    with pytest.raises(ValueError, match="decay_from is the fraction of the run"):
+        base.learning_rate({"g_lr": 4e-4, "decay_from": 1.0}, "g", 1000)
+
+
+@pytest.mark.parametrize("name", ["dcgan", "wgan_gp"])
+def test_every_optimizer_of_a_model_follows_decay_from(name):
+    from gan_course import models
+
+    settings = config.profile("quick")[name].with_hparams(decay_from=0.5)
+    model = models.get(name).build(settings, (28, 28, 1), seed=0)
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(settings.hparams["d_lr"])
+        optimizer.iterations.assign(settings.steps)
+        assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)

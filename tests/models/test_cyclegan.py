@@ -80,14 +80,6 @@ def test_least_squares_losses():
     assert float(losses.cycle_loss(np.zeros(4), np.full(4, 0.5))) == pytest.approx(0.5)
 
 
-def test_learning_rate_is_constant_then_falls_linearly_to_zero():
-    schedule = cyclegan.LinearDecay(2e-4, total_steps=100)
-    rates = [float(schedule(s)) for s in (0, 50, 75, 100, 120)]
-    assert rates == pytest.approx([2e-4, 2e-4, 1e-4, 0.0, 0.0])
-    again = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
-    assert float(again(75)) == pytest.approx(1e-4)
-
-
 def test_image_history_fills_then_swaps_about_half():
     model, _ = _tiny(history=4)
     history = model.painting_history
