@@ -244,7 +244,8 @@ def build(settings, image_shape, seed):
                    gp_weight=0.0 if clip_value else hp.get("gp_weight", losses.GP_WEIGHT),
                    clip_value=clip_value, ema_decay=hp["ema_decay"], seed=seed)
     steps_per_execution, jit_compile = execution(settings)
-    model.compile(d_optimizer=_optimizer(hp, "d", settings.steps),
+    # the critic's optimizer counts n_critic updates per step, and decays over all of them
+    model.compile(d_optimizer=_optimizer(hp, "d", settings.steps * hp["n_critic"]),
                   g_optimizer=_optimizer(hp, "g", settings.steps),
                   steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model

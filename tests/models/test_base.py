@@ -1,5 +1,7 @@
 """The GAN every model inherits: fit, metrics, EMA, input checks, sampling."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -116,9 +118,16 @@ def test_decay_from_holds_the_rate_then_lowers_it_to_zero_at_the_last_step():
 def test_every_optimizer_of_a_model_follows_decay_from(name):
     from gan_course import models
 
-    settings = config.profile("quick")[name].with_hparams(decay_from=0.5)
+    settings = dataclasses.replace(config.profile("quick")[name].with_hparams(decay_from=0.5),
+                                   steps=400)
     model = models.get(name).build(settings, (28, 28, 1), seed=0)
-    for optimizer in (model.d_optimizer, model.g_optimizer):
-        assert float(optimizer.learning_rate) == pytest.approx(settings.hparams["d_lr"])
-        optimizer.iterations.assign(settings.steps)
+    # a WGAN-GP step updates the critic n_critic times: its schedule counts critic updates
+    updates = {"d": settings.steps * settings.hparams.get("n_critic", 1), "g": settings.steps}
+    for prefix, optimizer in (("d", model.d_optimizer), ("g", model.g_optimizer)):
+        rate = settings.hparams[f"{prefix}_lr"]
+        optimizer.iterations.assign(updates[prefix] // 2)
+        assert float(optimizer.learning_rate) == pytest.approx(rate)
+        optimizer.iterations.assign(updates[prefix] * 3 // 4)
+        assert float(optimizer.learning_rate) == pytest.approx(rate / 2)
+        optimizer.iterations.assign(updates[prefix])
         assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
