@@ -136,7 +136,8 @@ def test_paper_optimiser():
     for opt in (model.d_optimizer, model.g_optimizer):
         assert isinstance(opt, keras.optimizers.Adam)
         assert float(opt.beta_1) == 0.0 and float(opt.beta_2) == 0.9
-    assert config.profile("classroom")["wgan_gp"].hparams["g_lr"] == 1e-4
+    assert config.profile("full")["wgan_gp"].hparams["g_lr"] == 1e-4  # the paper's networks
+    assert config.profile("full")["wgan_gp"].hparams["n_critic"] == 5
     assert model.gp_weight == losses.GP_WEIGHT == 10.0
 
 
