@@ -207,12 +207,13 @@ SETTINGS = {
                                d_dense=16, ema_decay=0.9)),
     # 2 cores: width 32 with dense layers (256, 256) / 256 lift the paper's layout off its 65%
     # plateau; the code and 24 noise numbers (the category, not the noise, picks the digit) reach
-    # 93% confident in 5k steps; with the code, dropout only slowed learning; label smoothing 0.1
-    # and Adam 4e-4 measured best; no XLA: slower for these convolutions on a CPU (RESULTS.md, "DCGAN").
-    "classroom": dict(batch_size=64, steps=5000, steps_per_epoch=500, eval_samples=2000,
+    # 90-95% confident in 5k steps; with the code, dropout only slowed learning; the learning rate
+    # falling to 0 over the last 1.5k of 6k steps brings the FID down; label smoothing 0.1 and
+    # Adam 4e-4 measured best; no XLA: slower for these convolutions on a CPU (RESULTS.md, "DCGAN").
+    "classroom": dict(batch_size=64, steps=6000, steps_per_epoch=500, eval_samples=2000,
                       steps_per_execution=25, jit_compile=False,
                       hparams=dict(_CODED, latent_dim=24, g_width=32, d_width=32,
-                                   g_dense=(256, 256), d_dense=256,
+                                   g_dense=(256, 256), d_dense=256, decay_from=0.75,
                                    g_lr=4e-4, d_lr=4e-4, label_smoothing=0.1)),
     # GPU: the paper's width 64 with the code; 24 noise numbers, because on 2 cores 100 left
     # categories holding two or three digits (88-91% confident, below the bar); not yet run on a GPU.
