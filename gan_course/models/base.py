@@ -264,11 +264,11 @@ def learning_rate(hp, prefix, total_steps):
     return LinearDecay(rate, total_steps, int(start * total_steps))
 
 
-def adam(hp, prefix, total_steps=None):
+def adam(hp, prefix, total_steps):
     """Adam with the settings' ``{prefix}_lr`` (decayed by ``decay_from`` over ``total_steps``),
     ``beta_1`` and ``beta_2``."""
-    rate = hp[f"{prefix}_lr"] if total_steps is None else learning_rate(hp, prefix, total_steps)
-    return keras.optimizers.Adam(rate, beta_1=hp.get("beta_1", 0.5),
+    return keras.optimizers.Adam(learning_rate(hp, prefix, total_steps),
+                                 beta_1=hp.get("beta_1", 0.5),
                                  beta_2=hp.get("beta_2", 0.999))
 
 

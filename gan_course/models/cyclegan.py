@@ -16,7 +16,7 @@ from keras import layers
 
 from gan_course import art_classifier, losses, patches
 from gan_course.models import blocks
-from gan_course.models.base import GAN, LinearDecay, execution
+from gan_course.models.base import GAN, adam, execution
 from gan_course.models.registry import Recipe, register
 
 DIRECTIONS = ("photo2painting", "painting2photo")
@@ -390,21 +390,18 @@ def build(settings, image_shape, seed):
     model = CycleGAN(*generators, *critics, image_shape[0], hp["cycle_weight"],
                      hp["identity_weight"], hp["history_size"], hp["ema_decay"],
                      hp.get("crop_scale", patches.SCALE), seed)
-
-    def adam(prefix):
-        rate = LinearDecay(hp[f"{prefix}_lr"], settings.steps, hp.get("decay_start"))
-        return keras.optimizers.Adam(rate, beta_1=hp["beta_1"], beta_2=0.999)
-
     steps_per_execution, jit_compile = execution(settings)
-    model.compile(d_optimizer=adam("d"), g_optimizer=adam("g"),
+    model.compile(d_optimizer=adam(hp, "d", settings.steps),
+                  g_optimizer=adam(hp, "g", settings.steps),
                   steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
 
 
 # The paper's training: Adam 2e-4 with beta_1 0.5, cycle weight 10, identity 5 (half of it),
 # 50 stored fakes per discriminator, the rate decaying linearly to 0 over the second half.
-_PAPER = dict(g_lr=2e-4, d_lr=2e-4, beta_1=0.5, cycle_weight=10.0, identity_weight=5.0,
-              history_size=50, ema_decay=0.999, downsamplings=2, d_downsamplings=3)
+_PAPER = dict(g_lr=2e-4, d_lr=2e-4, beta_1=0.5, beta_2=0.999, decay_from=0.5, cycle_weight=10.0,
+              identity_weight=5.0, history_size=50, ema_decay=0.999, downsamplings=2,
+              d_downsamplings=3)
 SETTINGS = {
     # CI: 32-pixel patches, networks 8 wide, 20 steps; checks that everything runs, not quality.
     "quick": dict(batch_size=2, steps=20, steps_per_epoch=10, steps_per_execution=5,

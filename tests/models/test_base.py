@@ -114,13 +114,14 @@ def test_decay_from_holds_the_rate_then_lowers_it_to_zero_at_the_last_step():
         base.learning_rate({"g_lr": 4e-4, "decay_from": 1.0}, "g", 1000)
 
 
-@pytest.mark.parametrize("name", ["dcgan", "wgan_gp"])
-def test_every_optimizer_of_a_model_follows_decay_from(name):
+@pytest.mark.parametrize("name, shape", [("dcgan", (28, 28, 1)), ("wgan_gp", (28, 28, 1)),
+                                         ("cyclegan", (32, 32, 3))])
+def test_every_optimizer_of_a_model_follows_decay_from(name, shape):
     from gan_course import models
 
     settings = dataclasses.replace(config.profile("quick")[name].with_hparams(decay_from=0.5),
                                    steps=400)
-    model = models.get(name).build(settings, (28, 28, 1), seed=0)
+    model = models.get(name).build(settings, shape, seed=0)
     # a WGAN-GP step updates the critic n_critic times: its schedule counts critic updates
     updates = {"d": settings.steps * settings.hparams.get("n_critic", 1), "g": settings.steps}
     for prefix, optimizer in (("d", model.d_optimizer), ("g", model.g_optimizer)):
