@@ -1,5 +1,6 @@
 """The CycleGAN: its shared layers, networks, history buffer, schedule, training and translation."""
 
+import dataclasses
 import json
 
 import keras
@@ -225,3 +226,15 @@ def test_training_monitor_shows_photos_paintings_and_round_trips():
     model.fit(stream(0, 0), steps_per_epoch=5, epochs=1, verbose=0, callbacks=[monitor])
     assert monitor.current_image.shape == (3 * 16 + 2, 3 * 16 + 2, 3)  # 3 rows of 3 patches
     assert "cycle_loss" in monitor.history and monitor.loss_image.value
+
+
+def test_a_run_recorded_before_decay_from_was_a_setting_still_decays_from_half_way():
+    """Lesson 07 runs saved before ``decay_from`` entered the settings must keep restoring: their
+    optimizers had the paper's schedule, so a checkpoint holds no learning-rate variable."""
+    quick = config.profile("quick")["cyclegan"]
+    recorded = {k: v for k, v in quick.hparams.items() if k != "decay_from"}
+    settings = dataclasses.replace(quick, hparams=recorded, steps=400)
+    model = cyclegan.build(settings, (32, 32, 3), seed=0)
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        optimizer.iterations.assign(300)
+        assert float(optimizer.learning_rate) == pytest.approx(recorded["g_lr"] / 2)
