@@ -54,6 +54,20 @@ def worker(*args):
     return result_of(start_worker(*args))
 
 
+def results_of(processes):
+    """What each worker printed as its result. If any failed, the test fails with every failed
+    worker's output: the cause often shows only in the log of the worker that crashed first."""
+    outcomes = []
+    for process in processes:
+        try:
+            outcomes.append(result_of(process))
+        except AssertionError as failure:
+            outcomes.append(failure)
+    failures = [str(outcome) for outcome in outcomes if isinstance(outcome, AssertionError)]
+    assert not failures, "\n\n".join(failures)
+    return outcomes
+
+
 @pytest.mark.parametrize("model", models.names())
 def test_two_replicas_train_as_one_device_on_the_same_global_batch(model):
     result = worker("compare", model, "3")
@@ -97,12 +111,11 @@ def _free_ports(count):
 
 def test_two_worker_processes_train_one_run_that_resumes(tmp_path):
     """A class that outgrows one machine: two workers (here two processes on localhost) train one run; the chief writes its checkpoint, and the run resumes."""
-    cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
-
     def both(*args):
-        processes = [start_worker(*args, LOGICAL_CPUS="1", TF_CONFIG=json.dumps(
-            {"cluster": cluster, "task": {"type": "worker", "index": index}})) for index in (0, 1)]
-        return [result_of(process) for process in processes]
+        # fresh ports for each pair: the last pair's may still be held by the system
+        cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
+        return results_of([start_worker(*args, LOGICAL_CPUS="1", TF_CONFIG=json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}})) for index in (0, 1)])
 
     run = tmp_path / "run"
     chief, other = both("train", str(run), "multiworker", "1")  # stopped after epoch 1
