@@ -14,7 +14,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
 import gan_course as gc  # noqa: E402
@@ -30,11 +29,9 @@ def main():
                                       n=settings.eval_samples)
     run = gc.train("wgan_gp", dataset="mnist", out_dir=args.out, resume=True, seed=args.seed,
                    callbacks=[log], verbose=0)
-    steps, estimate = np.asarray(run.history["step"]), np.asarray(run.history["wasserstein"])
     quality = json.loads((run.directory / "quality.json").read_text())
-    bounds = [0] + quality["step"]
-    averaged = [float(estimate[(steps > lo) & (steps <= hi)].mean())
-                for lo, hi in zip(bounds[:-1], bounds[1:])]
+    averaged = gc.viz.means_between(run.history["step"], run.history["wasserstein"],
+                                    quality["step"])
     print(f"{'step':>6} {'estimate':>9} {'FID':>8} {'confident':>10}")
     for row in zip(quality["step"], averaged, quality["fid"], quality["confident"]):
         print(f"{row[0]:>6} {row[1]:>9.3f} {row[2]:>8.2f} {row[3]:>10.3f}")

@@ -283,6 +283,22 @@ def moving_average(values, window):
     return (c[idx] - c[lo]) / (idx - lo)
 
 
+def means_between(steps, values, marks):
+    """For each of the increasing steps ``marks``, the mean of ``values`` logged after the
+    previous mark (or the start) up to and including it: e.g. a training curve averaged over the
+    steps before each checkpoint. A float64 array, one number per mark (NaN if none fell there)."""
+    steps, values = np.asarray(steps), np.asarray(values, dtype=np.float64)
+    if steps.shape != values.shape:
+        raise ValueError(f"steps and values must have the same length, got {len(steps)} and "
+                         f"{len(values)}")
+    bounds = np.concatenate([[-np.inf], np.asarray(marks, dtype=np.float64)])
+    means = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        inside = values[(steps > lo) & (steps <= hi)]
+        means.append(inside.mean() if inside.size else np.nan)
+    return np.array(means)
+
+
 def plot_losses(history, keys=None, smooth=None, ax=None, title=None):
     """Curves of a training history vs step; returns the figure.
 

@@ -202,3 +202,11 @@ def test_side_by_side_rows():
     assert fig.axes[0].images[0].get_array().shape[:2] == (4, 3 * 6 + 2)
     with pytest.raises(ValueError, match="'translation'"):
         viz.side_by_side({"translation": x * 3})
+
+
+def test_means_between_averages_the_values_logged_since_the_previous_mark():
+    steps, values = [1, 2, 3, 4, 5, 6], [10, 20, 30, 40, 50, 60]
+    np.testing.assert_allclose(viz.means_between(steps, values, [2, 5, 6]), [15, 40, 60])
+    assert np.isnan(viz.means_between(steps, values, [2, 2])[1])  # nothing logged in between
+    with pytest.raises(ValueError, match="same length"):
+        viz.means_between([1, 2], [1.0], [2])

@@ -381,8 +381,8 @@ def bar(q):
 
 def build(settings, image_shape, seed):
     """The compiled CycleGAN for a profile's ``settings`` and square patches of ``image_shape``."""
-    # Runs recorded before ``decay_from`` was a setting decayed from half-way, as the paper does.
-    hp = {"decay_from": 0.5, **settings.hparams}
+    # Runs recorded before ``decay_from`` was a setting decayed as the paper does.
+    hp = {"decay_from": _PAPER["decay_from"], **settings.hparams}
     generators = [build_generator(hp["g_width"], hp["residual_blocks"], hp["downsamplings"],
                                   hp.get("upsampling", "resize"), name=name)
                   for name in DIRECTIONS]
