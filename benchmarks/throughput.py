@@ -7,7 +7,11 @@ classic Keras loop, on the same networks, data and batch size.
 - ``eager``: the course's own ``train_step`` run eagerly (``run_eagerly``): a GradientTape loop
   without ``tf.function``.
 - ``course, 1 step/call``: the step compiled as one ``tf.function``, one step per call, no XLA.
-- ``course profile``: the profile's steps per call and XLA setting, as ``gc.train`` runs it.
+- ``course profile``: the profile's steps per call and XLA setting, as ``gc.train`` runs it;
+  where the classic loop trains other networks than the course (the DCGAN without its InfoGAN
+  code head), also the course's step on the classic loop's networks, the like-for-like pair.
+- ``floor`` (where the classic loop applies): the forward pass and both gradients alone, which
+  bounds what any step on those networks can reach against the classic loop.
 - on a GPU also the course profile in mixed precision, and in mixed precision with XLA.
 
 Prints a table per model and writes every row as JSON.
@@ -56,6 +60,28 @@ def classic_loop(generator, discriminator, images, batch_size, steps):
     return _rate(step, steps, warmup=10)
 
 
+def gradient_floor(gan, images, batch_size, steps):
+    """Steps/s of the step's unavoidable work alone: one forward pass of both networks and the
+    gradients of both losses, on a fixed batch, with no optimizer, input stream, EMA or metrics.
+    No implementation of a step on these networks runs faster than this."""
+    import tensorflow as tf
+
+    real = tf.constant(images[:batch_size])
+    z = tf.random.normal((batch_size, gan.generator.input_shape[-1]), seed=0)
+
+    @tf.function
+    def gradients():
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = gan.generator(z, training=True)
+            real_logits, fake_logits = tf.split(gan.discriminate(real, fake), 2)
+            d_loss = gan.d_loss_fn(real_logits, fake_logits)
+            g_loss = gan.g_loss_fn(fake_logits)
+        return (d_tape.gradient(d_loss, gan.discriminator.trainable_weights),
+                g_tape.gradient(g_loss, gan.generator.trainable_weights))
+
+    return _rate(gradients, steps, warmup=5)
+
+
 def _rate(step, steps, warmup):
     for _ in range(warmup):  # tracing and compilation
         step()
@@ -89,11 +115,17 @@ def measure(name, profile, steps, eager_steps, classic_steps):
     rows = []
     if name in CLASSIC:
         # the classic loop trains a one-output discriminator: no InfoGAN code head
-        plain = recipe.build(settings.with_hparams(codes=None), (28, 28, 1), 0)
+        plain_settings = settings.with_hparams(codes=None)
+        plain = recipe.build(plain_settings, (28, 28, 1), 0)
         images = data.to_unit_range(data.load_uint8(dataset, "train")[0])
         rows.append(("classic loop (predict + 3x train_on_batch)",
                      classic_loop(plain.generator, plain.discriminator, images,
                                   settings.batch_size, classic_steps)))
+        if settings.hparams.get("codes"):
+            rows.append(("course profile, the classic loop's networks",
+                         fit_rate(recipe, dataset, plain_settings, steps)))
+        rows.append(("floor: forward + gradients only, classic's networks",
+                     gradient_floor(plain, images, settings.batch_size, steps)))
     rows.append(("eager train_step (no tf.function)",
                  fit_rate(recipe, dataset, settings, eager_steps, eager=True)))
     one_call = dataclasses.replace(settings, steps_per_execution=1, jit_compile=False)
