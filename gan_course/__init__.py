@@ -4,17 +4,15 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from gan_course import config, losses  # noqa: E402, F401
-from gan_course.data import load_dataset  # noqa: E402, F401
-
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # Heavier modules load on first use, so `import gan_course` stays quick.
+    # Modules load on first use, so `import gan_course` (and `gan-course --help`) stays quick
+    # and does not start TensorFlow.
     import importlib
 
-    lazy_modules = {"data", "models", "callbacks", "metrics", "viz", "widgets", "checks", "diagrams",
+    lazy_modules = {"config", "losses", "data", "models", "callbacks", "metrics", "viz", "widgets", "checks", "diagrams",
                     "lessons", "runs", "style", "theory", "lab2d", "art", "vgg",
                     "style_studio"}
     if name in lazy_modules:
@@ -22,6 +20,10 @@ def __getattr__(name):
     renamed = importlib.import_module("gan_course.renamed")
     if name in renamed.RENAMED:  # nets, gan, recipes: now gan_course.models
         return renamed.RenamedModule(name)
+    if name == "load_dataset":
+        from gan_course import data
+
+        return data.load_dataset
     if name in ("train", "load_run", "Run"):
         from gan_course import runs
 

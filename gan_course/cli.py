@@ -1,4 +1,4 @@
-"""The ``gan-course`` command line: train, sample, check, lessons, doctor."""
+"""The gan-course command line: train, sample, check, lessons, stylize, doctor."""
 
 import argparse
 import sys

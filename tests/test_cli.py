@@ -50,3 +50,18 @@ def test_train_help_names_exactly_the_registered_models(capsys):
         cli.main(["train", "--help"])
     usage = capsys.readouterr().out
     assert all(name in usage for name in cli.MODELS)
+
+
+def test_help_answers_without_starting_tensorflow():
+    # a fresh interpreter: this one has loaded TensorFlow long ago
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from gan_course import cli\n"
+         "try:\n    cli.main(['train', '--help'])\nexcept SystemExit:\n    pass\n"
+         "print('tensorflow' in sys.modules)"],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False" and "usage: gan-course train" in done.stdout
+    assert "absl" not in done.stderr and "oneDNN" not in done.stderr
