@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_course import config
+
 WEIGHTS = Path(__file__).parent / "assets" / "art_classifier.weights.h5"
 SIZE = 64  # patches are judged at 64 x 64 pixels
 FILTERS = (16, 32, 64)
@@ -45,17 +47,11 @@ def build_classifier(filters=FILTERS):
 @functools.cache
 def classifier():
     """The trained classifier (float32 whatever the global precision policy)."""
-    import keras
-
     if not WEIGHTS.is_file():
         raise FileNotFoundError(f"No painting classifier at {WEIGHTS}; train it with "
                                 "`python -m gan_course.art_classifier train`.")
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
+    with config.precision_policy("float32"):
         model = build_classifier()
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
     model.load_weights(WEIGHTS)
     return model
 

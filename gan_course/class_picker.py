@@ -9,7 +9,7 @@ import ipywidgets as W
 import numpy as np
 
 from gan_course import viz
-from gan_course.widgets import _Panel
+from gan_course.widgets import _DirectionSliders, _image_view, regressed_directions
 
 
 def _conditional_model(model):
@@ -43,22 +43,16 @@ def style_directions(model, n_directions=4, n_samples=1000, seed=0):
     x = x.astype(np.float64)
     for c in range(model.classes):
         x[labels == c] -= x[labels == c].mean(axis=0)
-    _, s, vt = np.linalg.svd(x, full_matrices=False)
-    scores = x @ vt[:n_directions].T
-    explained = s[:n_directions] ** 2 / max((s ** 2).sum(), 1e-12)
-    weights = np.linalg.lstsq(z.astype(np.float64), scores, rcond=None)[0]
-    directions, r = np.linalg.qr(weights)
-    directions *= np.where(np.diag(r) < 0, -1.0, 1.0)  # each points where its component grows
-    return directions.T.astype(np.float32), explained.astype(np.float32)
+    return regressed_directions(z, x, n_directions, np.random.default_rng(seed))
 
 
-class ClassPicker(_Panel):
+class ClassPicker(_DirectionSliders):
     """Class buttons and style sliders for a conditional model; the image redraws at once.
 
     ``model`` is a conditional model or run (``gc.train("cgan", ...)``). The base latent comes
     from the model's own prior (``model.latents``); each slider adds ``value * direction`` to it
     along one of :func:`style_directions`. "new style" draws another base latent; the class and
-    the sliders stay.
+    the sliders stay. More than ten classes get a drop-down list instead of buttons.
     """
 
     def __init__(self, model, class_names=None, n_sliders=4, seed=0, slider_range=3.0,
@@ -74,25 +68,19 @@ class ClassPicker(_Panel):
         self._seed = seed
         self._draws = 0
         self.base = self.model.latents(1, seed=seed)[0]
-        self._hold = False
 
-        self.image = W.Image(format="png")
-        self.class_buttons = W.ToggleButtons(options=[(n, i) for i, n in enumerate(names)],
-                                             value=0, description="class")
-        self.class_buttons.style.button_width = "auto"
-        self.sliders = [W.FloatSlider(value=0.0, min=-slider_range, max=slider_range, step=0.1,
-                                      description=f"style {i + 1} ({ratio:.0%})",
-                                      style={"description_width": "initial"})
-                        for i, ratio in enumerate(self.explained)]
-        self.new_button = W.Button(description="new style", icon="refresh")
-        self.reset_button = W.Button(description="reset sliders", icon="undo")
+        self.image = _image_view()
+        options = [(n, i) for i, n in enumerate(names)]
+        if len(options) <= 10:
+            self.class_buttons = W.ToggleButtons(options=options, value=0, description="class")
+            self.class_buttons.style.button_width = "auto"
+        else:  # a row of buttons per class would fill the notebook
+            self.class_buttons = W.Dropdown(options=options, value=0, description="class")
         self.class_buttons.observe(lambda _: self.update(), names="value")
-        for s in self.sliders:
-            s.observe(lambda _: self.update(), names="value")
-        self.new_button.on_click(lambda _: self.new_style())
-        self.reset_button.on_click(lambda _: self.reset())
-        self.widget = W.VBox([self.class_buttons, W.HBox([self.image, W.VBox(
-            self.sliders + [W.HBox([self.new_button, self.reset_button])])])])
+        controls = self._controls([f"style {i + 1} ({ratio:.0%})" for i, ratio in
+                                   enumerate(self.explained)], slider_range, "new style",
+                                  self.new_style, "reset sliders")
+        self.widget = W.VBox([self.class_buttons, W.HBox([self.image, controls])])
         self.update()
 
     @property
@@ -100,28 +88,11 @@ class ClassPicker(_Panel):
         """The class on display."""
         return int(self.class_buttons.value)
 
-    @property
-    def latent(self):
-        """The latent on display: the base plus each slider's value times its direction."""
-        amounts = np.array([s.value for s in self.sliders], dtype=np.float32)
-        return self.base + amounts @ self.directions
-
     def new_style(self):
         """Draw a new base latent from the model's prior; keep the class and the sliders."""
         self._draws += 1
         self.base = self.model.latents(1, seed=[self._seed, self._draws])[0]
         self.update()
 
-    def reset(self):
-        """Put every slider back to 0 (one redraw, not one per slider)."""
-        self._hold = True
-        try:
-            for s in self.sliders:
-                s.value = 0.0
-        finally:
-            self._hold = False
-        self.update()
-
-    def update(self):
-        if not self._hold:
-            self._show(viz.decode_batch(self.model.decode, self.latent[None], [self.label])[0])
+    def _draw_latent(self, z):
+        return viz.decode_batch(self.model.decode, z, [self.label] * len(z))

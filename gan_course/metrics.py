@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_course import config
+
 ASSETS = Path(__file__).parent / "assets"
 CONFIDENT = 0.9
 
@@ -47,15 +49,9 @@ def classifier(dataset="mnist"):
             f"No course classifier for {dataset!r} at {path}; train it with "
             f"`python -m gan_course.metrics train-classifier {dataset}`"
         )
-    import keras
-
     # Always float32: under a mixed-precision policy FID would otherwise change with the device.
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
+    with config.precision_policy("float32"):
         model = build_classifier()
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
     model.load_weights(path)
     return model
 

@@ -159,8 +159,18 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     z = _prior(sample, latent_dim, decode)(rng, n_samples)
     x = np.concatenate([viz.decode_batch(decode, z[i:i + batch_size]).reshape(
         len(z[i:i + batch_size]), -1) for i in range(0, n_samples, batch_size)])
-    x = (x - x.mean(axis=0)).astype(np.float64)
+    return regressed_directions(z, x - x.mean(axis=0), n_directions, rng)
 
+
+def regressed_directions(z, centred_images, n_directions, rng):
+    """The latent directions along which the images' top principal components grow.
+
+    ``centred_images`` (n, pixels) are the images decoded from latents ``z`` (n, latent_dim),
+    each with a mean taken away (the batch's, or its class's). Finds their top principal
+    components, regresses each image's score on its latent and orthonormalises the weights in
+    order. Returns float32 directions (n_directions, latent_dim) and the share of the variance
+    each component explains."""
+    x = np.asarray(centred_images, np.float64)
     # Randomised PCA (Halko et al. 2011): cheap even for 2000 x 12288 pixels.
     k = min(n_directions + 10, *x.shape)
     q, _ = np.linalg.qr(x @ rng.standard_normal((x.shape[1], k)))
@@ -170,13 +180,53 @@ def latent_directions(decode, latent_dim, n_directions=4, n_samples=2000, seed=0
     scores = (q @ u[:, :n_directions]) * s[:n_directions]  # (n_samples, n_directions)
     explained = s[:n_directions] ** 2 / max((x ** 2).sum(), 1e-12)
 
-    weights = np.linalg.lstsq(z.astype(np.float64), scores, rcond=None)[0]  # (latent, n_dir)
-    directions, r = np.linalg.qr(weights)
+    weights = np.linalg.lstsq(np.asarray(z, np.float64), scores, rcond=None)[0]
+    directions, r = np.linalg.qr(weights)  # (latent_dim, n_directions)
     directions *= np.where(np.diag(r) < 0, -1.0, 1.0)  # point each where its PC grows
     return directions.T.astype(np.float32), explained.astype(np.float32)
 
 
-class LatentExplorer(_Panel):
+class _DirectionSliders(_Panel):
+    """A panel whose sliders move a base latent ``self.base`` along ``self.directions`` (one
+    slider each) and redraw at once; a subclass says how to draw a latent (``_draw_latent``)."""
+
+    _hold = False
+
+    def _controls(self, descriptions, slider_range, new_label, on_new, reset_label):
+        """The sliders, and below them the buttons for a new base latent and a reset."""
+        self.sliders = [W.FloatSlider(value=0.0, min=-slider_range, max=slider_range, step=0.1,
+                                      description=text, style={"description_width": "initial"})
+                        for text in descriptions]
+        self.new_button = W.Button(description=new_label, icon="refresh")
+        self.reset_button = W.Button(description=reset_label, icon="undo")
+        for s in self.sliders:
+            s.observe(lambda _: self.update(), names="value")
+        self.new_button.on_click(lambda _: on_new())
+        self.reset_button.on_click(lambda _: self.reset())
+        return W.VBox(self.sliders + [W.HBox([self.new_button, self.reset_button])])
+
+    @property
+    def latent(self):
+        """The latent on display: the base plus each slider's value times its direction."""
+        amounts = np.array([s.value for s in self.sliders], dtype=np.float32)
+        return self.base + amounts @ self.directions
+
+    def reset(self):
+        """Put every slider back to 0 (one redraw, not one per slider)."""
+        self._hold = True
+        try:
+            for s in self.sliders:
+                s.value = 0.0
+        finally:
+            self._hold = False
+        self.update()
+
+    def update(self):
+        if not self._hold:
+            self._show(self._draw_latent(self.latent[None])[0])
+
+
+class LatentExplorer(_DirectionSliders):
     """Sliders that move a base latent along the directions that change the images most.
 
     The directions come from :func:`latent_directions` (PCA of decoded images, mapped back to
@@ -193,93 +243,21 @@ class LatentExplorer(_Panel):
         self._rng = np.random.default_rng([seed, 1])
         self._draw = _prior(sample, self.latent_dim, decode)
         self.base = self._draw(self._rng, 1)[0]
-        self._hold = False
 
         self.image = _image_view()
-        self.sliders = [W.FloatSlider(value=0.0, min=-slider_range, max=slider_range, step=0.1,
-                                      description=f"PC{i + 1} ({ratio:.0%})",
-                                      style={"description_width": "initial"})
-                        for i, ratio in enumerate(self.explained)]
-        self.new_button = W.Button(description="new base", icon="refresh")
-        self.reset_button = W.Button(description="reset", icon="undo")
-        for s in self.sliders:
-            s.observe(lambda _: self.update(), names="value")
-        self.new_button.on_click(lambda _: self.new_base())
-        self.reset_button.on_click(lambda _: self.reset())
-        self.widget = W.HBox([self.image, W.VBox(
-            self.sliders + [W.HBox([self.new_button, self.reset_button])])])
+        controls = self._controls([f"PC{i + 1} ({ratio:.0%})" for i, ratio in
+                                   enumerate(self.explained)], slider_range, "new base",
+                                  self.new_base, "reset")
+        self.widget = W.HBox([self.image, controls])
         self.update()
-
-    @property
-    def latent(self):
-        """The latent on display: base + sum of slider value * direction."""
-        amounts = np.array([s.value for s in self.sliders], dtype=np.float32)
-        return self.base + amounts @ self.directions
 
     def new_base(self):
         """Draw a new base latent, keeping the slider positions."""
         self.base = self._draw(self._rng, 1)[0]
         self.update()
 
-    def reset(self):
-        """Put every slider back to 0 (one redraw, not one per slider)."""
-        self._hold = True
-        try:
-            for s in self.sliders:
-                s.value = 0.0
-        finally:
-            self._hold = False
-        self.update()
-
-    def update(self):
-        if not self._hold:
-            self._show(viz.decode_batch(self.decode, self.latent[None])[0])
-
-
-class ClassPicker(_Panel):
-    """A grid of samples of one chosen class from a conditional generator ``decode(z, labels)``.
-
-    The latents stay fixed when the class changes (until "resample"), so each cell keeps its
-    style while the content changes: the latent carries style, the label carries the class.
-    Latents come from the model's own prior, as for :class:`InterpolationPlayer`.
-    """
-
-    def __init__(self, decode_conditional, latent_dim, class_names, seed=0, n_samples=16,
-                 sample=None):
-        self.decode = decode_conditional
-        self.latent_dim = _check_latent_dim(latent_dim)
-        self.class_names = [str(c) for c in class_names]
-        if not self.class_names:
-            raise ValueError("class_names is empty; expected one name per class")
-        self._rng = np.random.default_rng(seed)
-        self._draw = _prior(sample, self.latent_dim, decode_conditional)
-        self.z = self._draw(self._rng, n_samples)
-
-        self.image = _image_view()
-        options = [(name, i) for i, name in enumerate(self.class_names)]
-        picker = W.ToggleButtons if len(options) <= 10 else W.Dropdown
-        self.class_picker = picker(options=options, value=0, description="class")
-        if picker is W.ToggleButtons:
-            self.class_picker.style.button_width = "auto"
-        self.resample_button = W.Button(description="resample", icon="refresh")
-        self.class_picker.observe(lambda _: self.update(), names="value")
-        self.resample_button.on_click(lambda _: self.resample())
-        self.widget = W.VBox([W.HBox([self.class_picker, self.resample_button]), self.image])
-        self.update()
-
-    @property
-    def label(self):
-        return self.class_picker.value
-
-    def resample(self):
-        """Draw new latents and redraw."""
-        self.z = self._draw(self._rng, len(self.z))
-        self.update()
-
-    def update(self):
-        labels = np.full(len(self.z), self.label, dtype=np.int32)
-        self.current_samples = viz.decode_batch(self.decode, self.z, labels)
-        self._show(self.current_samples)
+    def _draw_latent(self, z):
+        return viz.decode_batch(self.decode, z)
 
 
 class TrainingMonitor(_Panel, keras.callbacks.Callback):
@@ -383,3 +361,12 @@ def _in_notebook():
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def __getattr__(name):
+    # Lesson 05's class picker lives in its own module, which builds on the panels here.
+    if name == "ClassPicker":
+        from gan_course.class_picker import ClassPicker
+
+        return ClassPicker
+    raise AttributeError(f"module 'gan_course.widgets' has no attribute {name!r}")

@@ -31,6 +31,7 @@ def test_buttons_and_sliders_redraw_the_image_at_once(model):
                                atol=1e-6)
     first = bytes(picker.image.value)
     assert Image.open(io.BytesIO(first)).size[0] >= 200  # 8 px upscaled for display
+    assert picker.image.layout.align_self == "flex-start"  # its own size, not the cell's width
 
     picker.class_buttons.value = 2
     assert picker.label == 2 and picker.image.value != first
@@ -70,3 +71,13 @@ def test_the_picker_needs_a_conditional_model_and_one_name_per_class(model):
         class_picker.ClassPicker(model, class_names=["a", "b"], n_samples=30)
     with pytest.raises(ValueError, match="n_directions must be between 1 and the latent size 4"):
         class_picker.style_directions(model, 5)
+
+
+def test_many_classes_get_a_dropdown_and_the_widgets_module_names_the_same_picker():
+    from gan_course import widgets
+
+    many = class_picker.ClassPicker(small_cgan(classes=12), n_sliders=1, n_samples=48)
+    assert type(many.class_buttons).__name__ == "Dropdown"
+    many.class_buttons.value = 11
+    assert many.label == 11
+    assert widgets.ClassPicker is class_picker.ClassPicker

@@ -72,8 +72,7 @@ def test_interpolation_player_is_seeded_and_displays():
 def test_every_panel_shows_its_images_at_their_own_size():
     # A box would otherwise stretch an image across the notebook (the browser test measures it).
     panels = [widgets.InterpolationPlayer(fake_decode, LATENT),
-              widgets.LatentExplorer(fake_decode, LATENT, n_directions=2, n_pca_samples=50),
-              widgets.ClassPicker(fake_conditional, LATENT, ["a", "b"], n_samples=4)]
+              widgets.LatentExplorer(fake_decode, LATENT, n_directions=2, n_pca_samples=50)]
     monitor = widgets.TrainingMonitor(every=1, decode=fake_decode)
     images = [p.image for p in panels] + [monitor.image, monitor.loss_image]
     assert all(img.layout.align_self == "flex-start" for img in images)
@@ -136,27 +135,6 @@ def test_latent_explorer_validates():
         widgets.LatentExplorer(fake_decode, LATENT, n_directions=LATENT + 1, n_pca_samples=50)
     with pytest.raises(ValueError, match="latent_dim"):
         widgets.LatentExplorer(fake_decode, 0)
-
-
-# --- class picker ------------------------------------------------------------------------------
-
-def test_class_picker_switches_class_and_resamples():
-    names = [str(d) for d in range(10)]
-    c = widgets.ClassPicker(fake_conditional, LATENT, names, n_samples=4)
-    np.testing.assert_allclose(c.current_samples, fake_decode(c.z), atol=1e-6)
-    first_png = c.image.value
-
-    c.class_picker.value = 5
-    np.testing.assert_allclose(c.current_samples, fake_decode(c.z) * 0.5, atol=1e-6)
-    assert c.image.value != first_png
-    np.testing.assert_allclose(c.current_image, viz.image_grid(c.current_samples))
-
-    before = c.image.value
-    c.resample_button.click()
-    assert c.image.value != before and c.label == 5
-
-    many = widgets.ClassPicker(fake_conditional, LATENT, [f"c{i}" for i in range(12)])
-    assert type(many.class_picker).__name__ == "Dropdown"
 
 
 # --- training monitor --------------------------------------------------------------------------

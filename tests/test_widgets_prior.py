@@ -46,13 +46,6 @@ def test_interpolation_player_endpoints_come_from_the_models_prior():
         assert from_prior(p.z0) and from_prior(p.z1)
 
 
-def test_class_picker_latents_come_from_the_models_prior():
-    c = widgets.ClassPicker(RunOf(CodedModel()).decode, LATENT, ["a", "b"], n_samples=5)
-    assert c.z.shape == (5, LATENT) and from_prior(c.z)
-    c.resample_button.click()
-    assert from_prior(c.z)
-
-
 def test_an_explicit_prior_wins_and_plain_functions_keep_the_gaussian():
     model = CodedModel()
     p = widgets.InterpolationPlayer(lambda z: model.decode(z), LATENT, seed=1, sample=model.latents)
