@@ -63,6 +63,19 @@ def gpu_available():
     return bool(gpu.tensorflow_gpus())
 
 
+def skip_failing_remapper():
+    """On a machine without a GPU, turn off Grappler's remapper for the graphs traced from now on.
+
+    On a CPU its Conv2D + BiasAdd + LeakyRelu fusion fails on every discriminator's training
+    graph: it leaves the graph as it was and prints "E0000 ... remapper failed: INVALID_ARGUMENT"
+    into the notebook, which reads like an error in the student's code. Without it the course's
+    training steps and style transfer run as fast (benchmarks/RESULTS.md, "Speed")."""
+    import tensorflow as tf
+
+    if not gpu_available():
+        tf.config.optimizer.set_experimental_options({"remapping": False})
+
+
 def default_profile_name():
     return "full" if gpu_available() else "classroom"
 

@@ -166,3 +166,30 @@ def test_infogan_prior_follows_how_its_head_sorts_real_images():
     fixed = small_infogan()  # prior_rate 0: the prior stays uniform
     fixed.fit(images(64), batch_size=16, epochs=1, verbose=0)
     np.testing.assert_allclose(fixed.category_prior.numpy(), 1 / 3, rtol=1e-6)
+
+
+def test_training_on_a_cpu_prints_no_graph_optimizer_error():
+    # TensorFlow's remapper fails on a discriminator's Conv2D + BiasAdd + LeakyRelu training
+    # graph and says so on stderr, which a notebook shows in red under the training cell.
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from gan_course import config, models\n"
+        "import dataclasses\n"
+        "settings = config.profile('quick')['dcgan']\n"
+        "settings = dataclasses.replace(settings, jit_compile=False)  # as in the classroom\n"
+        "model = models.get('dcgan').build(settings, (28, 28, 1), 0)\n"
+        "x = np.random.default_rng(0).uniform(-1, 1, (640, 28, 28, 1)).astype('float32')\n"
+        "model.fit(x, batch_size=settings.batch_size, epochs=1, verbose=0)\n"
+        "print('trained', model.steps_per_execution)\n")
+    import os
+
+    # the tests hide TensorFlow's errors (TF_CPP_MIN_LOG_LEVEL 3); a notebook shows them
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0 and "trained" in done.stdout, done.stderr[-2000:]
+    if not config.gpu_available():
+        assert "remapper failed" not in done.stderr, done.stderr[-2000:]
