@@ -12,9 +12,9 @@ def __getattr__(name):
     # and does not start TensorFlow.
     import importlib
 
-    lazy_modules = {"config", "losses", "data", "models", "callbacks", "metrics", "viz", "widgets", "checks", "diagrams",
-                    "lessons", "runs", "style", "theory", "lab2d", "art", "vgg",
-                    "style_studio"}
+    lazy_modules = {"config", "losses", "data", "models", "callbacks", "metrics", "viz",
+                    "widgets", "checks", "diagrams", "lessons", "runs", "style", "theory",
+                    "lab2d", "art", "vgg", "style_studio"}
     if name in lazy_modules:
         return importlib.import_module(f"gan_course.{name}")
     renamed = importlib.import_module("gan_course.renamed")

@@ -20,11 +20,6 @@ def fake_decode(z):
     return (1 / (1 + np.exp(-np.asarray(z, np.float32) @ _W))).reshape(-1, 6, 6, 1)
 
 
-def fake_conditional(z, labels):
-    """Class k darkens the image towards k / 10: easy to tell classes apart."""
-    return fake_decode(z) * (1 - np.asarray(labels, np.float32)[:, None, None, None] / 10)
-
-
 def png_array(image_widget):
     return np.asarray(Image.open(io.BytesIO(image_widget.value)))
 

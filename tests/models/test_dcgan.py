@@ -171,21 +171,20 @@ def test_infogan_prior_follows_how_its_head_sorts_real_images():
 def test_training_on_a_cpu_prints_no_graph_optimizer_error():
     # TensorFlow's remapper fails on a discriminator's Conv2D + BiasAdd + LeakyRelu training
     # graph and says so on stderr, which a notebook shows in red under the training cell.
+    import os
     import subprocess
     import sys
 
     script = (
         "import numpy as np\n"
-        "from gan_course import config, models\n"
         "import dataclasses\n"
+        "from gan_course import config, models\n"
         "settings = config.profile('quick')['dcgan']\n"
         "settings = dataclasses.replace(settings, jit_compile=False)  # as in the classroom\n"
         "model = models.get('dcgan').build(settings, (28, 28, 1), 0)\n"
         "x = np.random.default_rng(0).uniform(-1, 1, (640, 28, 28, 1)).astype('float32')\n"
         "model.fit(x, batch_size=settings.batch_size, epochs=1, verbose=0)\n"
         "print('trained', model.steps_per_execution)\n")
-    import os
-
     # the tests hide TensorFlow's errors (TF_CPP_MIN_LOG_LEVEL 3); a notebook shows them
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
