@@ -7,7 +7,7 @@ are split into 4 folds. For each fold the classifier is trained on the other thr
 on the patches of the fold's unseen pictures: the share of photo patches it calls photos and of
 painting patches it calls paintings, when "painting" means a probability of at least 0.5, 0.7 or
 0.9. One row per fold and the mean; the choices behind
-``gan_course.art_classifier`` were made on these numbers, not on the held-out photos.
+``gan_course.art.judge`` were made on these numbers, not on the held-out photos.
 """
 
 import argparse
@@ -17,8 +17,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from gan_course import art_classifier as judge  # noqa: E402
-from gan_course import patches  # noqa: E402
+from gan_course.art import (
+    judge,  # noqa: E402
+    patches,  # noqa: E402
+)
 
 
 def folds(items, k):

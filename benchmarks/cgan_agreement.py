@@ -22,7 +22,7 @@ from gan_course import config, data, metrics, models  # noqa: E402
 
 
 def settings_with(profile, model, overrides):
-    base = config.profile(profile)[model].as_dict()
+    base = models.profile(profile)[model].as_dict()
     overrides = dict(overrides)
     base["hparams"] = {**base["hparams"], **overrides.pop("hparams", {})}
     return config.RunSettings(**{**base, **overrides})
@@ -66,7 +66,7 @@ def speed(args):
     images, labels = data.load_uint8(args.dataset, "train")
     runs = {}
     for name in ("dcgan", "cgan"):
-        settings = config.profile(args.profile)[name]
+        settings = models.profile(args.profile)[name]
         runs[name] = (build(name, settings, images, 0), settings)
     seconds, steps = dict.fromkeys(runs, 0.0), dict.fromkeys(runs, 0)
     for model, settings in runs.values():  # warm-up: tracing

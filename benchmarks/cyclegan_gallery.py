@@ -17,7 +17,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 import gan_course as gc  # noqa: E402
-from gan_course import art, paint_widget, patches, viz  # noqa: E402
+from gan_course import art, viz  # noqa: E402
+from gan_course.art import patches
+from gan_course.widgets import paint_studio
 
 
 def main():
@@ -45,16 +47,16 @@ def main():
     side = args.side or run.spec["settings"]["hparams"]["paint_side"]
     rows = []
     for name in patches.HELD_OUT_PHOTOS:
-        (photo, painted, back), seconds = paint_widget.round_trip(
+        (photo, painted, back), seconds = paint_studio.round_trip(
             run.translate, art.load_image(name, side))
         rows.append([photo, painted, back])
         print(f"  {name}: {photo.shape[1]} x {photo.shape[0]} painted in {seconds:.2f} s")
     for name in ("van_gogh_starry_night_1889", "monet_water_lilies_1919"):
-        (painting, photo, again), _ = paint_widget.round_trip(
+        (painting, photo, again), _ = paint_studio.round_trip(
             run.translate, art.load_image(name, side), "painting2photo")
         rows.append([painting, photo, again])
     out = args.out or os.path.join(args.run_dir, "gallery.png")
-    viz.save_image(paint_widget.gallery_image(rows), out)
+    viz.save_image(paint_studio.gallery_image(rows), out)
     print(f"wrote {out}")
 
 

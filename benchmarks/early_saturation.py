@@ -57,7 +57,7 @@ def main():
     parser.add_argument("--every", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    base = config.profile(args.profile)["mlp_gan"].as_dict()
+    base = models.profile(args.profile)["mlp_gan"].as_dict()
     settings = config.RunSettings(**{**base, "steps_per_execution": 1})
     images = data.load_uint8("mnist")[0]
     print(f"mlp_gan, profile {args.profile}: {settings.hparams}")

@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_course import config  # noqa: E402
+from gan_course import config, models  # noqa: E402
 from gan_course.models import gan_1d  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--every", type=int, default=100)
     args = parser.parse_args()
-    settings = config.profile(args.profile)["gan_1d"]
+    settings = models.profile(args.profile)["gan_1d"]
     hp = settings.hparams
     print(f"{config.describe(args.profile)}; {settings.steps} steps of {settings.batch_size}")
     print(f"{'variant':<22} {'seed':>4} {'seconds':>8} {'last shares':>24} {'modes >= 10%':>13} "

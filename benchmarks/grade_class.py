@@ -16,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from gan_course import cli, lessons
+from gan_course import cli
+from gan_course.classroom import lessons
 
 STUDENTS = ("ada", "ben", "cleo", "dan", "eve", "finn")
 MISTAKES = {  # exercise -> (solution text, eve's version): the hint names the mistake

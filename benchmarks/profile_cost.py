@@ -48,7 +48,7 @@ def main():
     print(f"{'model':<9} {'steps':>6} {'batch':>5} {'GFLOP/step':>10} {'steps/s here':>12} "
           f"{'min here':>9}{guesses}")
     for name in args.models:
-        settings = config.profile(args.profile)[name]
+        settings = models.profile(args.profile)[name]
         recipe = models.get(name)
         config.seed_everything(0)
         model = recipe.build(settings, shape, 0)

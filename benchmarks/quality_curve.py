@@ -35,7 +35,7 @@ def main():
     args = parser.parse_args()
 
     recipe = models.get(args.model)
-    base = config.profile(args.profile)[recipe.workload(args.dataset)].as_dict()
+    base = models.profile(args.profile)[recipe.workload(args.dataset)].as_dict()
     overrides = json.loads(args.set)
     base["hparams"] = {**base["hparams"], **overrides.pop("hparams", {})}
     settings = config.RunSettings(**{**base, **overrides})

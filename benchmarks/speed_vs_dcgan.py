@@ -37,7 +37,7 @@ def main():
     images, _ = data.load_uint8("mnist", "train")
     runs = {}
     for name in ("dcgan", args.model):
-        settings = config.profile(args.profile)[name]
+        settings = models.profile(args.profile)[name]
         if args.chunk % settings.steps_per_execution:
             raise SystemExit(f"--chunk must be a multiple of {name}'s steps_per_execution "
                              f"({settings.steps_per_execution})")

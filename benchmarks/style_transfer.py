@@ -20,7 +20,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_course import art, config, style  # noqa: E402
+from gan_course import art, config  # noqa: E402
+from gan_course.art import style
 
 
 def main():

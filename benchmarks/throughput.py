@@ -111,7 +111,7 @@ def measure(name, profile, steps, eager_steps, classic_steps):
     """``[(method, steps/s)]`` for model ``name``."""
     recipe = models.get(name)
     dataset = recipe.default_dataset
-    settings = config.profile(profile)[recipe.workload(dataset)]
+    settings = models.profile(profile)[recipe.workload(dataset)]
     rows = []
     if name in CLASSIC:
         # the classic loop trains a one-output discriminator: no InfoGAN code head

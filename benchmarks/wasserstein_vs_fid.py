@@ -24,7 +24,7 @@ def main():
     parser.add_argument("--out", required=True, help="the run directory (resumes if it exists)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    settings = gc.config.profile()["wgan_gp"]
+    settings = gc.models.profile()["wgan_gp"]
     log = gc.callbacks.QualityHistory(os.path.join(args.out, "quality.json"), "mnist",
                                       n=settings.eval_samples)
     run = gc.train("wgan_gp", dataset="mnist", out_dir=args.out, resume=True, seed=args.seed,

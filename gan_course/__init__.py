@@ -1,25 +1,31 @@
-"""gan-course: the helper library behind the GAN course notebooks."""
+"""gan-course: the helper library behind the GAN course notebooks.
+
+The core sits at the top (config, data, losses, metrics, runs, callbacks, viz, diagrams, gpu,
+doctor, cli); each further concern has a room of its own: ``models``, ``art``, ``widgets``,
+``checks`` and ``classroom`` (docs/architecture.md).
+"""
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from gan_course import art  # noqa: E402,F401 - registers the art/ and folder: image sets
+
 __version__ = "0.1.0"
+
+# Modules and rooms load on first use, so `import gan_course` (and `gan-course --help`) stays
+# quick and does not start TensorFlow. ``gc.style`` is lesson 06's style transfer.
+_LAZY = {name: f"gan_course.{name}" for name in (
+    "config", "losses", "data", "models", "callbacks", "metrics", "viz", "widgets", "checks",
+    "diagrams", "runs", "theory", "gpu", "doctor", "classroom")}
+_LAZY["style"] = "gan_course.art.style"
 
 
 def __getattr__(name):
-    # Modules load on first use, so `import gan_course` (and `gan-course --help`) stays quick
-    # and does not start TensorFlow.
     import importlib
 
-    lazy_modules = {"config", "losses", "data", "models", "callbacks", "metrics", "viz",
-                    "widgets", "checks", "diagrams", "lessons", "runs", "style", "theory",
-                    "lab2d", "art", "vgg", "style_studio"}
-    if name in lazy_modules:
-        return importlib.import_module(f"gan_course.{name}")
-    renamed = importlib.import_module("gan_course.renamed")
-    if name in renamed.RENAMED:  # nets, gan, recipes: now gan_course.models
-        return renamed.RenamedModule(name)
+    if name in _LAZY:
+        return importlib.import_module(_LAZY[name])
     if name == "load_dataset":
         from gan_course import data
 

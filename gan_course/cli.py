@@ -29,7 +29,7 @@ def _cmd_sample(args):
 
 
 def _cmd_check(args):
-    from gan_course import gradebook, grading
+    from gan_course.classroom import gradebook, grading
 
     one = len(args.paths) == 1 and args.paths[0].endswith(".ipynb")
     if one and args.out is None and args.jobs is None:
@@ -39,19 +39,19 @@ def _cmd_check(args):
 
 
 def _cmd_lessons(args):
-    from gan_course import lessons
+    from gan_course.classroom import lessons
 
     if args.action == "build":
         return lessons.main_build()
     if args.action == "nbgrader":
-        from gan_course import nbgrader_source
+        from gan_course.classroom import nbgrader
 
-        return nbgrader_source.main(args.out)
+        return nbgrader.main(args.out)
     return lessons.main_verify()
 
 
 def _cmd_stylize(args):
-    from gan_course import style
+    from gan_course.art import style
 
     overrides = {} if args.style_weight is None else {"style_weight": args.style_weight}
     result = style.transfer(args.content, args.style, steps=args.steps, features=args.features,

@@ -42,15 +42,10 @@ class RunSettings:
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
-    """A named training profile; ``profile["dcgan"]`` gives that workload's settings."""
+    """A named training profile. The settings each workload trains with under it live with the
+    models: ``gc.models.profile()["dcgan"]``."""
 
     name: str
-
-    def __getitem__(self, workload):
-        # Each model module holds its own settings per profile (gan_course.models).
-        from gan_course.models import registry
-
-        return RunSettings(**registry.settings_table(workload)[self.name])
 
     def __str__(self):
         return self.name

@@ -5,13 +5,12 @@ Files are looked for in ``$GAN_COURSE_DATA``, then in Keras' cache ``~/.keras/da
 are downloaded through Keras only when neither has them.
 """
 
+import dataclasses
 import math
 import os
 from pathlib import Path
 
 import numpy as np
-
-from gan_course.art import IMAGE_SUFFIXES, art_image, art_names  # noqa: F401 - gc.data.art_image
 
 IMAGE_SETS = {
     "mnist": dict(file="mnist.npz", classes=10, names=[str(i) for i in range(10)]),
@@ -32,10 +31,9 @@ class DatasetNotFoundError(FileNotFoundError):
 def dataset_names():
     """Every name ``load_dataset`` accepts (art folders are listed as ``art/<folder>``; any
     folder of images is ``folder:PATH``)."""
-    names = list(IMAGE_SETS) + list(TOY_SETS) + ["art/paintings", "art/photos"]
-    art = data_root() / "art" if data_root() else None
-    if art and art.is_dir():
-        names += sorted(f"art/{p.name}" for p in art.iterdir() if p.is_dir())
+    names = list(IMAGE_SETS) + list(TOY_SETS)
+    for source in IMAGE_SOURCES.values():
+        names += source.names()
     return list(dict.fromkeys(names))
 
 
@@ -50,7 +48,7 @@ def keras_cache():
 
 
 def _check_name(name):
-    if name in IMAGE_SETS or name in TOY_SETS or name.startswith(("art/", "folder:")):
+    if name in IMAGE_SETS or name in TOY_SETS or _image_source(name):
         return
     raise ValueError(f"Unknown dataset {name!r}. Valid names: {', '.join(dataset_names())}")
 
@@ -94,8 +92,9 @@ def load_arrays(name, split="train"):
     if name in TOY_SETS:
         n = 100_000 if split == "train" else 10_000
         return toy_points(name, n, seed=0 if split == "train" else 1), None
-    if name.startswith(("art/", "folder:")):
-        return load_image_folder(name.removeprefix("art/")), None
+    source = _image_source(name)
+    if source:
+        return source.load(name) * 2.0 - 1.0, None
     images, labels = load_uint8(name, split)
     return to_unit_range(images), labels.astype(np.int32)
 
@@ -222,15 +221,28 @@ def toy_points(name, n, seed=0):
     return (centres[which] + TOY_STD[name] * rng.standard_normal((n, 2))).astype(np.float32)
 
 
-# --- art and photo folders ----------------------------------------------------------------------
+# --- sets of image files -------------------------------------------------------------------------
+# The art room (gan_course.art) reads picture files; it registers itself here when the package
+# is imported, so that ``load_dataset("art/photos")`` works while this module stays below it.
 
-def load_image_folder(folder, size=64):
-    """A set of images, centre-cropped square and resized to ``size``, float32 in [-1, 1].
+@dataclasses.dataclass(frozen=True)
+class ImageSource:
+    """A family of datasets read from image files, named by a prefix (``"art/"``, ``"folder:"``).
 
-    ``folder``: ``"paintings"`` or ``"photos"`` (the course's own, shipped with the package; the
-    originals in ``$GAN_COURSE_DATA/art`` when present), ``"folder:PATH"`` (any folder of images),
-    or another folder of ``$GAN_COURSE_DATA/art``. See :mod:`gan_course.art`.
+    ``load(name)`` gives float32 (N, H, W, 3) in [0, 1]; ``names()`` the names worth listing.
     """
-    from gan_course import art
 
-    return art.image_set(folder, size) * 2.0 - 1.0
+    prefix: str
+    load: callable
+    names: callable = list
+
+
+IMAGE_SOURCES = {}  # prefix -> ImageSource
+
+
+def register_image_source(source):
+    IMAGE_SOURCES[source.prefix] = source
+
+
+def _image_source(name):
+    return next((s for p, s in IMAGE_SOURCES.items() if name.startswith(p)), None)

@@ -114,7 +114,7 @@ def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=Fal
         raise ValueError(f"{model} trains on {', '.join(recipe.datasets)}, not {dataset!r}")
     if precision is not None:
         config.check_precision(precision)
-    prof = config.profile(profile)
+    prof = models.profile(profile)
     out = Path(out_dir or Path("runs") / model)
     strategy = config.make_strategy(strategy)
     if (out / "config.json").exists() and not resume:

@@ -67,7 +67,7 @@ def compare(name, steps):
     mirrored = config.make_strategy("mirrored")
     # Under the strategy the model runs one step per call without XLA (base.execution); XLA
     # draws other random numbers, so the one-device run computes the same way.
-    settings = config.profile("quick")[name]
+    settings = models.profile("quick")[name]
     steps_per_execution, jit_compile = base.execution(settings, mirrored)
     settings = dataclasses.replace(settings, steps_per_execution=steps_per_execution,
                                    jit_compile=jit_compile)
@@ -85,9 +85,9 @@ def compare(name, steps):
 def lab(kind, steps):
     """Critic (or discriminator) weights of lesson 04's 2-D lab model ``kind`` after ``steps``
     steps: one device against two replicas (one step per call, no XLA, as under the strategy)."""
-    from gan_course import lab2d
+    from gan_course.widgets import lab2d
 
-    settings = dataclasses.replace(config.profile("quick")["wgan_gp_2d"], steps_per_execution=1,
+    settings = dataclasses.replace(models.profile("quick")["wgan_gp_2d"], steps_per_execution=1,
                                    jit_compile=False)
     points = data.toy_points("toy_8gaussians", 4000, seed=0)
     weights = {}

@@ -29,7 +29,7 @@ def _write_image(path, size=(80, 60), colour=(200, 30, 30)):
 
 def test_eleven_paintings_and_nine_photos_ship_with_the_package():
     assert len(art.art_names("paintings")) == 11 and len(art.art_names("photos")) == 9
-    assert gc.data.art_names("photos") == art.art_names("photos")
+    assert gc.art.art_names("photos") == art.art_names("photos")
     shipped = {kind: sorted(p.stem for p in (art.ASSETS / kind).glob("*.jpg")) for kind in art.KINDS}
     assert shipped == {kind: art.art_names(kind) for kind in art.KINDS}
     files = [p for kind in art.KINDS for p in (art.ASSETS / kind).glob("*.jpg")]
@@ -69,10 +69,10 @@ def test_package_data_includes_every_art_file():
 def test_images_come_from_the_package_without_gan_course_data(no_data):
     path = art.art_path("van_gogh_starry_night_1889")
     assert path.is_relative_to(art.ASSETS) and not art.uses_original("van_gogh_starry_night_1889")
-    image = gc.data.art_image("van_gogh_starry_night_1889")
+    image = gc.art.art_image("van_gogh_starry_night_1889")
     assert image.shape == (320, 512, 3) and image.dtype == np.float32
     assert image.min() >= 0.0 and image.max() <= 1.0
-    assert gc.data.art_image("mount_rainier", max_side=100).shape == (67, 100, 3)
+    assert gc.art.art_image("mount_rainier", max_side=100).shape == (67, 100, 3)
 
 
 def test_originals_are_used_when_gan_course_data_has_them(tmp_path, monkeypatch):

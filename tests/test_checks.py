@@ -10,8 +10,9 @@ import tensorflow as tf
 from keras import layers
 
 import gan_course as gc
-from gan_course import checks, lessons, theory
+from gan_course import checks, theory
 from gan_course.checks import core as checking
+from gan_course.classroom import lessons
 
 
 def _solution_functions(name):

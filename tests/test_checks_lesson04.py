@@ -6,8 +6,9 @@ import pytest
 import tensorflow as tf
 
 import gan_course as gc
-from gan_course import checks, lessons
+from gan_course import checks
 from gan_course.checks import core as checking
+from gan_course.classroom import lessons
 
 
 def _solution_functions(name):

@@ -7,8 +7,9 @@ import tensorflow as tf
 from keras import layers
 
 import gan_course as gc
-from gan_course import checks, lessons
+from gan_course import checks
 from gan_course.checks import core as checking
+from gan_course.classroom import lessons
 
 NOTEBOOK = "05_conditional_gan.ipynb"
 

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_course import checks, lessons
+from gan_course import checks
 from gan_course.checks import core as checking
 from gan_course.checks import lesson06
+from gan_course.classroom import lessons
 from tests.test_checks import _check, _run, _solution_functions, _stub
 
 NOTEBOOK = "06_neural_style_transfer.ipynb"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_course import class_picker
+from gan_course.widgets import class_picker
 from tests.models.test_cgan import small_cgan
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from gan_course import config
+from gan_course import config, models
 
 
 def test_profile_from_environment(monkeypatch):
@@ -14,20 +14,20 @@ def test_unknown_profile_and_workload_are_explained():
     with pytest.raises(ValueError, match="quick, classroom, full"):
         config.profile("turbo")
     with pytest.raises(KeyError, match="known workloads: .*mlp_gan"):
-        config.profile("quick")["nosuch"]
+        models.profile("quick")["nosuch"]
 
 
 @pytest.mark.parametrize("name", config.PROFILES)
 def test_every_workload_is_sized_for_every_profile(name):
     for workload in ("mlp_gan", "dcgan", "checkerboard_lab"):
-        s = config.profile(name)[workload]
+        s = models.profile(name)[workload]
         assert s.steps % s.steps_per_epoch == 0 and s.steps_per_epoch % s.steps_per_execution == 0
         assert s.epochs == s.steps // s.steps_per_epoch
 
 
 def test_quick_is_smallest_and_full_largest():
     for workload in ("mlp_gan", "dcgan"):
-        quick, classroom, full = (config.profile(p)[workload].steps for p in config.PROFILES)
+        quick, classroom, full = (models.profile(p)[workload].steps for p in config.PROFILES)
         assert quick < classroom <= full
 
 

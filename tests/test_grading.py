@@ -17,9 +17,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from benchmarks.grade_class import answered, make_class, wrong_rows
-from gan_course import cli, gradebook, grading, grading_probe, grading_session, lessons
+from gan_course import cli
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, CheckResult
-from gan_course.grading_session import ERROR
+from gan_course.classroom import gradebook, grading, lessons, probe, session
+from gan_course.classroom.session import ERROR
 from tests.conftest import dataset_problem, needs_mnist
 
 ROOT = lessons.repo_root()
@@ -126,9 +127,9 @@ def test_review_notes_list_tampering_and_never_the_course_itself():
 @pytest.fixture
 def snapshot():
     token = "test-snapshot"
-    grading_probe.take_snapshot(token)
+    probe.take_snapshot(token)
     yield token
-    sys.modules.pop(grading_probe.SNAPSHOT + token)
+    sys.modules.pop(probe.SNAPSHOT + token)
 
 
 def test_the_probe_checks_with_the_course_as_installed(snapshot, monkeypatch):
@@ -147,16 +148,16 @@ def test_the_probe_checks_with_the_course_as_installed(snapshot, monkeypatch):
     monkeypatch.setattr(gan_course.checks.core, "expect", lambda got, *args, **kwargs: got)
     before = {n: m for n, m in sys.modules.items() if n.startswith("gan_course")}
 
-    verdict = json.loads(grading_probe.check_exercise(
-        grading_session.course_sources(), minus_v, "1.1", ["value_function"], "t1", snapshot))
+    verdict = json.loads(probe.check_exercise(
+        session.course_sources(), minus_v, "1.1", ["value_function"], "t1", snapshot))
     assert verdict["status"] == FAILED and "that is -V" in verdict["hint"]
     assert (verdict["exercise"], verdict["token"], verdict["changed"]) == ("1.1", "t1",
                                                                            ["numpy.isclose"])
     assert np.isclose is always and gan_course.checks.lesson01.ex_1_1 is fake
     assert {n: m for n, m in sys.modules.items() if n.startswith("gan_course")} == before
 
-    verdict = json.loads(grading_probe.check_exercise(
-        grading_session.course_sources(), {}, "1.4", ["saturating_grad", "nonsaturating_grad"],
+    verdict = json.loads(probe.check_exercise(
+        session.course_sources(), {}, "1.4", ["saturating_grad", "nonsaturating_grad"],
         "t2", snapshot))
     assert verdict["status"] == FAILED
     assert "saturating_grad and nonsaturating_grad are not defined" in verdict["message"]
@@ -172,8 +173,8 @@ def test_what_a_check_imports_while_it_runs_is_fresh_too(snapshot, monkeypatch):
     monkeypatch.setattr(gan_course.models.mlp_gan, "build_generator",
                         lambda latent_dim, shape, hidden: real(latent_dim, shape, (*hidden, 7)))
     assert not gan_course.checks.lesson02.ex_2_2.verdict(SOLUTION_02["make_generator"])
-    verdict = json.loads(grading_probe.check_exercise(
-        grading_session.course_sources(), SOLUTION_02, "2.2", ["make_generator"], "t",
+    verdict = json.loads(probe.check_exercise(
+        session.course_sources(), SOLUTION_02, "2.2", ["make_generator"], "t",
         snapshot))
     assert (verdict["status"], verdict["changed"]) == (PASSED, []), verdict
 
@@ -187,14 +188,14 @@ def _reply(value, status="ok"):
 def test_only_a_reply_with_the_grader_s_token_is_a_verdict():
     real = json.dumps({"status": PASSED, "message": "ok", "hint": "", "exercise": "2.4",
                        "token": "secret", "changed": ["numpy.mean"], "seconds": 0.1})
-    verdict, changed = grading_session.read_probe_reply(_reply(real), "2.4", "secret")
+    verdict, changed = session.read_probe_reply(_reply(real), "2.4", "secret")
     assert (verdict.status, changed) == (PASSED, ["numpy.mean"])
     for token, exercise in [("guessed", "2.4"), ("secret", "2.1")]:
-        verdict, _ = grading_session.read_probe_reply(_reply(real), exercise, token)
+        verdict, _ = session.read_probe_reply(_reply(real), exercise, token)
         assert verdict.status == ERROR and "not a verdict" in verdict.message
-    verdict, _ = grading_session.read_probe_reply(_reply("✅ Exercise 2.4 passed"), "2.4", "s")
+    verdict, _ = session.read_probe_reply(_reply("✅ Exercise 2.4 passed"), "2.4", "s")
     assert verdict.status == ERROR
-    verdict, _ = grading_session.read_probe_reply(_reply(real, status="error"), "2.4", "secret")
+    verdict, _ = session.read_probe_reply(_reply(real, status="error"), "2.4", "secret")
     assert verdict.status == ERROR and "could not run (NameError: x)" in verdict.message
 
 

@@ -6,12 +6,13 @@ import re
 import numpy as np
 import pytest
 
-from gan_course import config, lab2d
+from gan_course import models
+from gan_course.widgets import lab2d
 
 
 @pytest.fixture(scope="module")
 def lab_runs():
-    settings = dataclasses.replace(config.profile("quick")["wgan_gp_2d"], steps=20,
+    settings = dataclasses.replace(models.profile("quick")["wgan_gp_2d"], steps=20,
                                    steps_per_epoch=10)
     return {kind: lab2d.train(kind, settings, "toy_8gaussians", seed=0, n=200)
             for kind in ("gan", "wgan_gp")}
@@ -60,7 +61,7 @@ def test_player_steps_through_the_snapshots(lab_runs):
 
 
 def test_bad_arguments_are_explained(lab_runs):
-    settings = config.profile("quick")["wgan_gp_2d"]
+    settings = models.profile("quick")["wgan_gp_2d"]
     with pytest.raises(ValueError, match="kind must be one of gan, wgan_gp, wgan_clip"):
         lab2d.build("dcgan", settings)
     with pytest.raises(ValueError, match="every must divide the 40 steps"):
@@ -71,7 +72,7 @@ def test_bad_arguments_are_explained(lab_runs):
 
 
 def test_the_clipped_wgan_keeps_its_critic_within_c():
-    settings = dataclasses.replace(config.profile("quick")["wgan_gp_2d"], steps=10,
+    settings = dataclasses.replace(models.profile("quick")["wgan_gp_2d"], steps=10,
                                    steps_per_epoch=10)
     run = lab2d.train("wgan_clip", settings, seed=0, n=100)
     weights = np.concatenate([w.numpy().ravel() for w in run.model.critic.trainable_weights])

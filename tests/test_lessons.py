@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from gan_course import lessons
+from gan_course.classroom import lessons
 
 EXERCISE_CELL = '''# Exercise 9.1: add "two" numbers
 def add(a, b):

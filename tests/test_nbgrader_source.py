@@ -2,7 +2,8 @@
 
 import nbformat
 
-from gan_course import cli, grading, lessons
+from gan_course import cli
+from gan_course.classroom import grading, lessons
 
 ROOT = lessons.repo_root()
 

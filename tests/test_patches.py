@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_course import art, patches
+from gan_course import art
+from gan_course.art import patches
 from gan_course.data import DatasetNotFoundError
 
 

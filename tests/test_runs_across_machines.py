@@ -84,7 +84,7 @@ def a_run_folder(tmp_path, model="dcgan", dataset="mnist", seed=3):
     out.mkdir()
     spec = {"model": model, "dataset": dataset, "profile": "quick", "seed": seed,
             "precision": "float32", "image_shape": [28, 28, 1],
-            "settings": gc.config.profile("quick")[model].as_dict()}
+            "settings": gc.models.profile("quick")[model].as_dict()}
     (out / "config.json").write_text(json.dumps(spec))
     return out
 
@@ -163,7 +163,7 @@ def test_only_the_chief_writes_a_multiworker_run(tmp_path):
 def test_under_mixed_precision_images_and_logits_stay_float32(name):
     from gan_course import config
 
-    settings = config.profile("quick")[name]
+    settings = registry.profile("quick")[name]
     with config.precision_policy("mixed"):
         model = registry.get(name).build(settings, (28, 28, 1), 0)
     assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_course import art, cli, style, vgg
+from gan_course import art, cli
+from gan_course.art import style, vgg
 
 CONTENT, PAINTING = "mount_rainier", "van_gogh_starry_night_1889"
 

@@ -10,7 +10,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from gan_course import art, style_studio, vgg  # noqa: E402
+from gan_course import art  # noqa: E402
+from gan_course.art import vgg
+from gan_course.widgets import style_studio
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gan_course import style
+from gan_course.art import style
 from gan_course.checks.core import Mismatch, as_numbers, call, exercise, expect, fmt, seeded
 
 _GRAM = ("reshape x to F of shape (batch, H*W, C), then G = Fᵀ F / (H*W): "

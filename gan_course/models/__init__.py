@@ -7,12 +7,13 @@
   has its own, its settings per profile and its registration.
 
 ``gc.models.get("dcgan")`` gives a model's :class:`~gan_course.models.registry.Recipe`;
+``gc.models.profile()["dcgan"]`` its settings in the active profile;
 ``gc.models.dcgan`` its module. Adding a model is one new module here (docs/architecture.md).
 """
 
 import importlib
 
-from gan_course.models.registry import REGISTRY, Recipe, get, names, register  # noqa: F401
+from gan_course.models.registry import REGISTRY, Recipe, get, names, profile, register  # noqa: F401
 
 
 def __getattr__(name):

@@ -14,7 +14,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gan_course import art_classifier, losses, patches
+from gan_course import losses
+from gan_course.art import judge, patches
 from gan_course.models import blocks
 from gan_course.models.base import GAN, adam, execution
 from gan_course.models.registry import Recipe, register
@@ -363,7 +364,7 @@ def evaluate(model, dataset, n):
     pictures = patches.domain_images(target, model.image_size)
     paintings, other_paintings = (patches.sample_patches(pictures, n, model.image_size, seed,
                                                          model.crop_scale) for seed in (2025, 2026))
-    report = art_classifier.translation_report(photos, painted, back, paintings, other_paintings)
+    report = judge.translation_report(photos, painted, back, paintings, other_paintings)
     return {**report, "cycle_error_untrained": _untrained_cycle_error(model, photos)}
 
 

@@ -8,8 +8,9 @@ found by ``gc.train``, the command line and the profiles without editing any oth
 import dataclasses
 import importlib
 import pkgutil
+from pathlib import Path
 
-from gan_course import metrics
+from gan_course import config, metrics
 
 REGISTRY = {}  # model name -> Recipe
 SETTINGS = {}  # workload name -> {profile name: dict of RunSettings fields}
@@ -54,8 +55,7 @@ def register_settings(workload, settings):
 
 def discover():
     """Import every model module once, so that each registers itself."""
-    package = importlib.import_module("gan_course.models")
-    for module in pkgutil.iter_modules(package.__path__):
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if module.name not in _SHARED_MODULES:
             importlib.import_module(f"gan_course.models.{module.name}")
 
@@ -73,6 +73,20 @@ def get(name):
         return REGISTRY[name]
     except KeyError:
         raise ValueError(f"Unknown model {name!r}. Valid models: {', '.join(REGISTRY)}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class ProfileSettings(config.Profile):
+    """A profile that knows every workload's settings: ``profile["dcgan"]`` is a RunSettings."""
+
+    def __getitem__(self, workload):
+        return config.RunSettings(**settings_table(workload)[self.name])
+
+
+def profile(name=None):
+    """The active profile (see :func:`gan_course.config.profile`) with its settings per workload:
+    ``cfg = gc.models.profile(); cfg["dcgan"].steps``."""
+    return ProfileSettings(config.profile(name).name)
 
 
 def settings_table(workload):

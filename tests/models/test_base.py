@@ -119,7 +119,7 @@ def test_decay_from_holds_the_rate_then_lowers_it_to_zero_at_the_last_step():
 def test_every_optimizer_of_a_model_follows_decay_from(name, shape):
     from gan_course import models
 
-    settings = dataclasses.replace(config.profile("quick")[name].with_hparams(decay_from=0.5),
+    settings = dataclasses.replace(models.profile("quick")[name].with_hparams(decay_from=0.5),
                                    steps=400)
     model = models.get(name).build(settings, shape, seed=0)
     # a WGAN-GP step updates the critic n_critic times: its schedule counts critic updates

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gan_course as gc
-from gan_course import cli, config
+from gan_course import cli, config, models
 from gan_course.models import cgan
 from tests.conftest import needs_mnist
 
@@ -168,7 +168,7 @@ def quick_run(tmp_path_factory):
 def test_a_quick_run_reports_label_agreement_per_class(quick_run):
     metrics = quick_run.metrics
     quality = metrics["quality"]
-    assert metrics["steps"] == config.profile("quick")["cgan"].steps
+    assert metrics["steps"] == models.profile("quick")["cgan"].steps
     assert 0 <= quality["label_agreement"] <= 1 and len(quality["agreement_per_class"]) == 10
     assert quality["min_class_agreement"] == min(quality["agreement_per_class"])
     assert len(quality["real_accuracy_per_class"]) == 10

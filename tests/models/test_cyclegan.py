@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 
 import gan_course as gc
-from gan_course import config, losses, patches
+from gan_course import config, losses, models
+from gan_course.art import patches
 from gan_course.models import blocks, cyclegan
 
 PAIR = "art/photos:art/paintings"
 
 
 def _tiny(image_size=16, history=4):
-    settings = config.profile("quick")["cyclegan"].with_hparams(image_size=image_size,
+    settings = models.profile("quick")["cyclegan"].with_hparams(image_size=image_size,
                                                                 history_size=history)
     config.seed_everything(0)
     return cyclegan.build(settings, (image_size, image_size, 3), seed=0), settings
@@ -231,7 +232,7 @@ def test_training_monitor_shows_photos_paintings_and_round_trips():
 def test_a_run_recorded_before_decay_from_was_a_setting_still_decays_from_half_way():
     """Lesson 07 runs saved before ``decay_from`` entered the settings must keep restoring: their
     optimizers had the paper's schedule, so a checkpoint holds no learning-rate variable."""
-    quick = config.profile("quick")["cyclegan"]
+    quick = models.profile("quick")["cyclegan"]
     recorded = {k: v for k, v in quick.hparams.items() if k != "decay_from"}
     settings = dataclasses.replace(quick, hparams=recorded, steps=400)
     model = cyclegan.build(settings, (32, 32, 3), seed=0)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_course import config
+from gan_course import config, models
 from gan_course.models import base, dcgan, mlp_gan
 from tests.models.test_base import images
 
@@ -132,7 +132,7 @@ def test_infogan_learns_to_read_back_its_code():
 
 
 def test_dcgan_recipe_with_codes_builds_an_infogan_of_the_same_networks():
-    quick = config.profile("quick")["dcgan"]
+    quick = models.profile("quick")["dcgan"]
     plain, coded = quick.with_hparams(codes=None), quick.with_hparams(codes=(10, 2))
     model = dcgan.build(coded, (28, 28, 1), 0)
     assert isinstance(model, dcgan.InfoGAN) and model.latent_dim == plain.hparams["latent_dim"] + 12
@@ -179,7 +179,7 @@ def test_training_on_a_cpu_prints_no_graph_optimizer_error():
         "import numpy as np\n"
         "import dataclasses\n"
         "from gan_course import config, models\n"
-        "settings = config.profile('quick')['dcgan']\n"
+        "settings = models.profile('quick')['dcgan']\n"
         "settings = dataclasses.replace(settings, jit_compile=False)  # as in the classroom\n"
         "model = models.get('dcgan').build(settings, (28, 28, 1), 0)\n"
         "x = np.random.default_rng(0).uniform(-1, 1, (640, 28, 28, 1)).astype('float32')\n"

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from gan_course import config
+from gan_course import models
 from gan_course.models import gan_1d
 
 
 def _tiny(steps=40):
-    settings = config.profile("quick")["gan_1d"]
+    settings = models.profile("quick")["gan_1d"]
     return settings.__class__(**{**settings.as_dict(), "steps": steps, "steps_per_epoch": steps,
                                  "steps_per_execution": 10})
 

@@ -15,7 +15,7 @@ from tests.conftest import needs_mnist
 
 
 def settings(profile="quick", workload="wgan_gp_2d", **hparams):
-    return config.profile(profile)[workload].with_hparams(**hparams)
+    return models.profile(profile)[workload].with_hparams(**hparams)
 
 
 def points(n=96, seed=0):
@@ -136,8 +136,8 @@ def test_paper_optimiser():
     for opt in (model.d_optimizer, model.g_optimizer):
         assert isinstance(opt, keras.optimizers.Adam)
         assert float(opt.beta_1) == 0.0 and float(opt.beta_2) == 0.9
-    assert config.profile("full")["wgan_gp"].hparams["g_lr"] == 1e-4  # the paper's networks
-    assert config.profile("full")["wgan_gp"].hparams["n_critic"] == 5
+    assert models.profile("full")["wgan_gp"].hparams["g_lr"] == 1e-4  # the paper's networks
+    assert models.profile("full")["wgan_gp"].hparams["n_critic"] == 5
     assert model.gp_weight == losses.GP_WEIGHT == 10.0
 
 
@@ -162,7 +162,7 @@ def test_a_quick_run_on_a_2d_set_reports_mode_coverage_and_writes_points(tmp_pat
     run = runs.train("wgan_gp", dataset="toy_8gaussians", profile="quick", out_dir=tmp_path / "r",
                      verbose=0)
     m = run.metrics
-    assert m["batch_size"] == config.profile("quick")["wgan_gp_2d"].batch_size
+    assert m["batch_size"] == models.profile("quick")["wgan_gp_2d"].batch_size
     assert {"modes_covered", "modes", "high_quality"} <= set(m["quality"])
     assert set(m["bar"]) == {"all 8 modes >= 5%", "within 4 std >= 80%"}
     path = run.save_samples(tmp_path / "s.npz", n=30)
@@ -178,7 +178,7 @@ def test_2d_sets_use_their_own_settings():
     assert recipe.workload("toy_25gaussians") == "wgan_gp_2d"
     assert models.get("dcgan").workload("mnist") == "dcgan"
     for profile in config.PROFILES:
-        assert config.profile(profile)["wgan_gp_2d"].hparams["latent_dim"] == 2
+        assert models.profile(profile)["wgan_gp_2d"].hparams["latent_dim"] == 2
 
 
 @needs_mnist
@@ -187,7 +187,7 @@ def test_quality_history_keeps_the_fid_of_every_checkpoint_across_a_resume(tmp_p
     run = runs.train("wgan_gp", dataset="mnist", profile="quick", out_dir=tmp_path / "r",
                      callbacks=[log], verbose=0)
     saved = json.loads((tmp_path / "r" / "quality.json").read_text())
-    settings = config.profile("quick")["wgan_gp"]
+    settings = models.profile("quick")["wgan_gp"]
     assert saved["step"] == list(range(settings.steps_per_epoch, settings.steps + 1,
                                        settings.steps_per_epoch))
     assert all(np.isfinite(saved["fid"])) and len(saved["confident"]) == len(saved["step"])
@@ -226,7 +226,7 @@ def test_eval_points_judges_an_npz_without_the_library(tmp_path):
 def test_a_2d_run_draws_its_points_every_epoch(tmp_path):
     run = runs.train("wgan_gp", dataset="toy_25gaussians", profile="quick",
                      out_dir=tmp_path / "r", verbose=0)
-    settings = config.profile("quick")["wgan_gp_2d"]
+    settings = models.profile("quick")["wgan_gp_2d"]
     assert len(list((tmp_path / "r" / "frames").glob("epoch_*.png"))) == settings.epochs
     assert (tmp_path / "r" / "samples.png").stat().st_size > 0
     assert (tmp_path / "r" / "training.gif").stat().st_size > 0

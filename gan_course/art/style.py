@@ -9,7 +9,7 @@ stay close to the photo's::
 
 ``transfer(content, style)`` does it in one call; :class:`StyleTransfer` keeps the optimisation
 to run some steps at a time (the style studio does). Images are names of the course's paintings
-and photos (``gc.data.art_names()``), paths of image files, or float arrays (H, W, 3) in [0, 1];
+and photos (``gc.art.art_names()``), paths of image files, or float arrays (H, W, 3) in [0, 1];
 a style may also be ``folder:PATH``, whose images' Gram matrices are averaged.
 """
 
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_course import art, vgg
+from gan_course import art
+from gan_course.art import vgg
 
 MIN_SIDE = 32  # pixels; block5 of the network sees a 32-pixel image as 2 x 2 positions
 

@@ -1,12 +1,12 @@
 """The course's painting-or-photo judge: a small patch classifier and a Gram-matrix style distance.
 
-A CycleGAN is judged on photos it never saw (:data:`gan_course.patches.HELD_OUT_PHOTOS`): does
+A CycleGAN is judged on photos it never saw (:data:`gan_course.art.patches.HELD_OUT_PHOTOS`): does
 this classifier call their translated patches paintings, while it calls the untouched ones
 photos? And are the translated patches closer in *style* to the paintings: do the Gram matrices
 of the classifier's convolution features (Gatys et al. 2016) come nearer the paintings' own?
 
 The classifier is the course's own artifact, like the MNIST one: trained by
-``python -m gan_course.art_classifier train`` on patches of the training photos and of the
+``python -m gan_course.art.judge train`` on patches of the training photos and of the
 paintings only (never the held-out photos), its weights shipped in ``gan_course/assets``.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from gan_course import config
 
-WEIGHTS = Path(__file__).parent / "assets" / "art_classifier.weights.h5"
+WEIGHTS = Path(__file__).resolve().parent.parent / "assets" / "art_classifier.weights.h5"
 SIZE = 64  # patches are judged at 64 x 64 pixels
 FILTERS = (16, 32, 64)
 STYLE_LAYERS = ("style_1", "style_2", "style_3")
@@ -49,7 +49,7 @@ def classifier():
     """The trained classifier (float32 whatever the global precision policy)."""
     if not WEIGHTS.is_file():
         raise FileNotFoundError(f"No painting classifier at {WEIGHTS}; train it with "
-                                "`python -m gan_course.art_classifier train`.")
+                                "`python -m gan_course.art.judge train`.")
     with config.precision_policy("float32"):
         model = build_classifier()
     model.load_weights(WEIGHTS)
@@ -163,7 +163,7 @@ def training_stream(photos, paintings, batch_size=64, seed=0, colour=1.0):
     """Endless (patches in [0, 1], labels) with half photos (label 0), half paintings (1)."""
     import tensorflow as tf
 
-    from gan_course import patches as domains
+    from gan_course.art import patches as domains
 
     def labelled(images, label, k):
         patch = domains.patch_function(images, SIZE, 2 * seed + k)
@@ -200,7 +200,7 @@ def fit(photos, paintings, steps=600, seed=0, batch_size=64, colour=1.0, filters
 
 def picture_probabilities(pictures, model, n=256, seed=99):
     """``model``'s painting probabilities of ``n`` patches cut from ``pictures`` (uint8)."""
-    from gan_course import patches as domains
+    from gan_course.art import patches as domains
 
     x = domains.sample_patches(pictures, n, SIZE, seed)
     return 1.0 / (1.0 + np.exp(-np.asarray(model.predict(x, verbose=0), np.float64)[:, 0]))
@@ -209,7 +209,7 @@ def picture_probabilities(pictures, model, n=256, seed=99):
 def train(steps=600, seed=0):
     """Train the classifier on the training images (the photos of ``art/photos``, which leave
     out the held-out ones, and the paintings) and save its weights as a package asset."""
-    from gan_course import patches as domains
+    from gan_course.art import patches as domains
 
     photos, paintings = domains.pair_images(domains.PAIR_EXAMPLE, min_side=SIZE)
     trained = fit(photos, paintings, steps, seed)
@@ -229,4 +229,4 @@ if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "train":
         train(*(int(a) for a in sys.argv[2:3]))
     else:
-        print("usage: python -m gan_course.art_classifier train [STEPS]")
+        print("usage: python -m gan_course.art.judge train [STEPS]")

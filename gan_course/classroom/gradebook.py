@@ -1,7 +1,7 @@
 """Grade a class at once: every notebook found, in parallel kernels, into one gradebook.
 
 ``gan-course check DIR_OR_FILES... [--jobs N] [--out gradebook.csv] [--timeout S]`` grades each
-notebook with :func:`gan_course.grading.grade` (its own kernel and time limit), ``--jobs`` at a
+notebook with :func:`gan_course.classroom.grading.grade` (its own kernel and time limit), ``--jobs`` at a
 time, and writes one row per student and notebook to a CSV file and to a Markdown file beside
 it (``gradebook.md``). A folder given on the command line holds either one folder per student
 (the student is the folder's name) or the notebooks themselves (the student is the file's name
@@ -16,9 +16,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from gan_course import grading
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED
-from gan_course.grading_session import ERROR
+from gan_course.classroom import grading
+from gan_course.classroom.session import ERROR
 
 _IGNORED_PARTS = {".ipynb_checkpoints", "runs"}
 _MARKS = {PASSED: "✅", FAILED: "❌", NOT_ATTEMPTED: "⬜", ERROR: "⚠️"}
@@ -45,7 +45,7 @@ def find_notebooks(paths):
 
 def grade_class(paths, jobs=1, timeout=grading.TIMEOUT, check_timeout=grading.CHECK_TIMEOUT,
                 root=None, report=None):
-    """A :class:`~gan_course.grading.Grade` per notebook in ``paths``, ``jobs`` kernels at a
+    """A :class:`~gan_course.classroom.grading.Grade` per notebook in ``paths``, ``jobs`` kernels at a
     time, in the order of :func:`sorted_grades`; ``report(grade, done, total)`` after each."""
     notebooks = find_notebooks(paths)
     course = grading.course_lessons(root)

@@ -3,7 +3,7 @@
 Which lesson a notebook is comes from its ``# Exercise N.M: title`` lines (else its file name),
 matched against ``solutions/``. The exercises, and the functions each check takes, come from
 that solution: its check cells, e.g. ``gc.checks.ex_2_4(train_step)``. After the notebook has
-run (see :mod:`gan_course.grading_session`), the grader calls every check on the student's own
+run (see :mod:`gan_course.classroom.session`), the grader calls every check on the student's own
 functions with the course's checks loaded afresh, and receives the verdicts through the
 kernel's replies to its own requests: what the notebook prints, a redefined ``gc.checks``, or
 a deleted check cell cannot change a score. Code that looks like an attempt to tamper with the
@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan_course import grading_session, lessons
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, parse_line
-from gan_course.grading_session import ERROR
+from gan_course.classroom import lessons, session
+from gan_course.classroom.session import ERROR
 
 TIMEOUT = 900  # seconds for a whole notebook
 CHECK_TIMEOUT = 120  # seconds for one exercise's check
@@ -57,7 +57,7 @@ class Grade:
     notebook: str
     lesson: str | None  # the matching solution's name; None when no lesson matches
     exercises: list  # [(id, title)] in order
-    results: dict  # id -> grading_session.Verdict
+    results: dict  # id -> session.Verdict
     cell_errors: list = field(default_factory=list)  # (cell, exception name, message)
     problem: str = ""  # why the notebook could not be graded (fully)
     review: list = field(default_factory=list)  # code the teacher may want to read
@@ -173,18 +173,18 @@ def _grade(path, timeout, check_timeout, course):
                                     f"exercise of {known} and its file name starts with none "
                                     "of their numbers")
     review = review_notes(nb)
-    session = grading_session.run(nb, path.parent, lesson.arguments, timeout, check_timeout)
-    problem = "; ".join(p for p in (note, session.problem) if p)
+    ran = session.run(nb, path.parent, lesson.arguments, timeout, check_timeout)
+    problem = "; ".join(p for p in (note, ran.problem) if p)
     review += [f"when graded, {name} was not the original (the checks used the original)"
-               for name in session.replaced]
-    return Grade(str(path), lesson.name, list(lesson.exercises), session.verdicts,
-                 session.cell_errors, problem, review)
+               for name in ran.replaced]
+    return Grade(str(path), lesson.name, list(lesson.exercises), ran.verdicts,
+                 ran.cell_errors, problem, review)
 
 
 def ungraded(path, lesson, problem):
     """The Grade of a notebook that could not be run: every exercise an error."""
     exercises = list(lesson.exercises) if lesson else []
-    results = {ex_id: grading_session.Verdict(ERROR, "not checked: " + problem + ".")
+    results = {ex_id: session.Verdict(ERROR, "not checked: " + problem + ".")
                for ex_id, _ in exercises}
     return Grade(str(path), lesson.name if lesson else None, exercises, results, problem=problem)
 

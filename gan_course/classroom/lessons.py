@@ -35,6 +35,7 @@ from pathlib import Path
 import nbformat
 
 from gan_course.checks.core import parse_line
+from gan_course.classroom import dataflow
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -204,117 +205,12 @@ def shows_verdict(cell):
                if output.get("output_type") == "stream" for line in output.text.splitlines())
 
 
-def _names(node):
-    """The names a syntax tree reads from outside it (``x += 1`` reads ``x`` too). Inside a
-    function, lambda or comprehension, its parameters and local names are not counted."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        arguments = node.args
-        params = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
-        params |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a}
-        body = node.body if isinstance(node.body, list) else [node.body]
-        local = params | set().union(*(_bound(b) for b in body))
-        outside = arguments.defaults + [d for d in arguments.kw_defaults if d]
-        outside += getattr(node, "decorator_list", [])
-        return (set().union(*map(_names, body)) - local) | set().union(*map(_names, outside))
-    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-        targets = set().union(*(_bound(g.target) for g in node.generators))
-        inner = [child for child in ast.iter_child_nodes(node)]
-        return set().union(*map(_names, inner)) - targets | _names(node.generators[0].iter)
-    if isinstance(node, (ast.For, ast.AsyncFor)):  # the body reads the target's fresh value
-        body = _block_names(node.body, _bound(node.target)) | _block_names(node.orelse)
-        return _names(node.iter) | _names(node.target) | body
-    if isinstance(node, ast.Name):
-        return set() if isinstance(node.ctx, ast.Store) else {node.id}
-    found = set().union(*map(_names, ast.iter_child_nodes(node)))
-    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-        found.add(node.target.id)
-    return found
-
-
-def _block_names(statements, bound=()):
-    """The names a block of statements reads before it binds them itself."""
-    found, bound = set(), set(bound)
-    for statement in statements:
-        found |= _names(statement) - bound
-        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
-                                  ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound |= _bound(statement)  # bound for certain from here on
-    return found
-
-
-def _base(node):
-    """The variable at the root of ``a``, ``a.b``, ``a[0].c``..., or None."""
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
-           ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def _bound(statement):
-    """The global names a top-level statement (re)binds: assignment and loop targets, the
-    names of functions and classes, imports (not the local names inside a function)."""
-    bound, todo = set(), [statement]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound |= _imported(node)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            bound.add(node.id)
-        elif isinstance(node, ast.NamedExpr):
-            bound.add(node.target.id)
-        if not isinstance(node, _SCOPES):
-            todo.extend(ast.iter_child_nodes(node))
-    return bound
-
-
-def _imported(statement):
-    return {(alias.asname or alias.name).split(".")[0] for alias in statement.names}
-
-
-def _changed(statement, carrying):
-    """The names whose values a statement may change in place: the roots of attribute and item
-    targets (``log["d"] = ...``), of method calls (``log.append(...)``, ``model.fit(...)``), and
-    the variables handed to a call that involves an answer (``train_step(real, z, gen, ...)`` or
-    ``fit(gen, train_step)`` may change ``gen``)."""
-    changed, todo = set(), [statement]
-    while todo:
-        sub = todo.pop()
-        if isinstance(sub, (ast.Attribute, ast.Subscript)) and isinstance(sub.ctx,
-                                                                          (ast.Store, ast.Del)):
-            changed.add(_base(sub))
-        elif isinstance(sub, ast.Call):
-            if isinstance(sub.func, ast.Attribute):
-                changed.add(_base(sub.func.value))
-            if _names(sub) & carrying:  # an answer goes in: the arguments may come out changed
-                changed |= {_base(arg) for arg in sub.args + [k.value for k in sub.keywords]
-                            if isinstance(arg, (ast.Name, ast.Starred))}
-        if not isinstance(sub, _SCOPES):  # a function body runs when called, not here
-            todo.extend(ast.iter_child_nodes(sub))
-    return changed - {None}
-
-
-def _statements(source):
-    """The top-level statements of a code cell (IPython magics and shell lines left out), or
-    None when it does not parse."""
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line
-             for line in source.splitlines()]
-    try:
-        return ast.parse("\n".join(lines)).body
-    except SyntaxError:
-        return None
-
-
 def answer_dependent_cells(nb):
     """Indices of the code cells whose results depend on an exercise's answer.
 
     Names are followed through the notebook from top to bottom. Every name an exercise cell
     binds carries its answer. A statement that mentions an answer-carrying name passes the
-    answer on to the names it binds and to those it may change in place (see :func:`_changed`);
+    answer on to the names it binds and to those it may change in place (see :func:`changed`);
     a statement that mentions none rebinds its targets to answer-free values, unless it follows an
     answer-dependent statement of the same cell (which may raise before it runs). Modules never
     carry an answer. A cell depends on an exercise when one of its statements mentions an
@@ -325,25 +221,25 @@ def answer_dependent_cells(nb):
     for number, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        statements = _statements(cell.source)
+        statements = dataflow.statements(cell.source)
         if has_solution(cell) or statements is None:
             dependent.add(number)
             for statement in statements or []:
-                carrying |= _bound(statement)
+                carrying |= dataflow.bound(statement)
             continue
         if ANSWER_TAG in cell.get("metadata", {}).get("tags", []):
             dependent.add(number)
         stopped = False  # an answer-dependent statement may raise: what follows may not run
         for statement in statements:
-            bound = _bound(statement)
+            bound = dataflow.bound(statement)
             if isinstance(statement, (ast.Import, ast.ImportFrom)):
                 modules |= bound
                 carrying -= bound
-            elif stopped or _names(statement) & carrying:
+            elif stopped or dataflow.names_read(statement) & carrying:
                 dependent.add(number)
                 stopped = True
                 modules -= bound
-                carrying |= (bound | _changed(statement, carrying)) - modules
+                carrying |= (bound | dataflow.changed(statement, carrying)) - modules
             else:
                 modules -= bound
                 carrying -= bound
@@ -380,11 +276,11 @@ def build(root=None):
     for path in solution_paths(root):
         solution = read(path)
         clean = clean_notebook(solution)
-        if _write_if_changed(path, dumps(clean)):
+        if _write_ifchanged(path, dumps(clean)):
             written.append(path)
         target = lesson_path(path, root)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if _write_if_changed(target, dumps(make_lesson(clean, name=f"solutions/{path.name}"))):
+        if _write_ifchanged(target, dumps(make_lesson(clean, name=f"solutions/{path.name}"))):
             written.append(target)
     return written
 
@@ -447,7 +343,7 @@ def main_verify(root=None):
     return 0
 
 
-def _write_if_changed(path, text):
+def _write_ifchanged(path, text):
     path = Path(path)
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False

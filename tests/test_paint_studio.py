@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_course import art, paint_widget
+from gan_course import art
+from gan_course.widgets import paint_studio
 
 
 def _fake_translate(image, direction="photo2painting"):
@@ -24,24 +25,24 @@ def _png(size=(90, 60)):
 
 def test_round_trip_goes_there_and_back_and_times_it():
     image = np.full((10, 12, 3), 0.25, np.float32)
-    (same, there, back), seconds = paint_widget.round_trip(_fake_translate, image)
+    (same, there, back), seconds = paint_studio.round_trip(_fake_translate, image)
     assert same is image and np.allclose(there, 0.75) and np.allclose(back, 0.75)
     assert seconds >= 0
     with pytest.raises(ValueError, match="direction must be one of"):
-        paint_widget.round_trip(_fake_translate, image, "photo2monet")
+        paint_studio.round_trip(_fake_translate, image, "photo2monet")
 
 
 def test_gallery_image_puts_rows_of_different_sizes_on_one_canvas():
     rows = [[np.zeros((40, 60, 3)), np.ones((40, 60, 3))], [np.ones((80, 40, 3))]]
-    canvas = paint_widget.gallery_image(rows, height=30, pad=2)
+    canvas = paint_studio.gallery_image(rows, height=30, pad=2)
     assert canvas.shape == (62, 45 + 2 + 45, 3)
     assert canvas[0, 0].tolist() == [0, 0, 0] and canvas[0, -1].tolist() == [1, 1, 1]
     with pytest.raises(ValueError, match="at least one row"):
-        paint_widget.gallery_image([])
+        paint_studio.gallery_image([])
 
 
 def test_studio_paints_an_upload_and_saves_it(tmp_path):
-    studio = paint_widget.PaintStudio(_fake_translate, max_side=64)
+    studio = paint_studio.PaintStudio(_fake_translate, max_side=64)
     studio.upload.value = ({"name": "me.png", "type": "image/png", "size": 0,
                             "content": memoryview(_png()),
                             "last_modified": datetime.datetime(2025, 1, 1)},)
@@ -56,14 +57,14 @@ def test_studio_paints_an_upload_and_saves_it(tmp_path):
 
 
 def test_studio_paints_a_course_photo_with_its_credit():
-    studio = paint_widget.PaintStudio(_fake_translate, max_side=96, direction="painting2photo")
+    studio = paint_studio.PaintStudio(_fake_translate, max_side=96, direction="painting2photo")
     studio.picker.value = "dune"
     assert studio.pictures[0].shape[1] == 96
     assert art.credit("dune") in studio.status.value
 
 
 def test_studio_says_clearly_when_an_upload_is_not_an_image(tmp_path):
-    studio = paint_widget.PaintStudio(_fake_translate)
+    studio = paint_studio.PaintStudio(_fake_translate)
     assert studio.paint_bytes(b"not an image at all", label="notes.txt") is None
     assert "Cannot paint notes.txt" in studio.status.value and "JPEG, PNG" in studio.status.value
     with pytest.raises(ValueError, match="Nothing painted yet"):
@@ -77,7 +78,7 @@ def test_moving_the_slider_or_the_direction_paints_the_picture_again():
         calls.append(direction)
         return _fake_translate(image, direction)
 
-    studio = paint_widget.PaintStudio(translate, max_side=96)
+    studio = paint_studio.PaintStudio(translate, max_side=96)
     studio.size.value = 128  # nothing on display yet: nothing to paint
     assert calls == []
     studio.paint("dune")
@@ -90,7 +91,7 @@ def test_moving_the_slider_or_the_direction_paints_the_picture_again():
 
 
 def test_a_large_painting_shrinks_to_half_the_row_instead_of_running_past_it():
-    studio = paint_widget.PaintStudio(_fake_translate, max_side=608)
+    studio = paint_studio.PaintStudio(_fake_translate, max_side=608)
     studio.paint_bytes(_png((900, 600)))
     with Image.open(io.BytesIO(studio.result.value)) as shown:
         assert shown.size == (608, 405)  # full detail is sent to the browser ...

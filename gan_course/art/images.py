@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-ASSETS = Path(__file__).resolve().parent / "assets" / "art"
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "art"
 KINDS = ("paintings", "photos")
 ORIGINALS = {"paintings": "famous_styles", "photos": "content_photos"}  # under $GAN_COURSE_DATA/art
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -136,7 +136,7 @@ def image_from_bytes(data, max_side=None, label="the uploaded file"):
 def art_image(name, max_side=None):
     """A painting or photo by name (or an image path) as float32 (H, W, 3) in [0, 1].
 
-    ``gc.data.art_image("van_gogh_starry_night_1889")``; ``max_side`` shrinks it to at most that
+    ``gc.art.art_image("van_gogh_starry_night_1889")``; ``max_side`` shrinks it to at most that
     many pixels on its longer side.
     """
     return read_image(art_path(name), max_side)

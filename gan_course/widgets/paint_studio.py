@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gan_course import art, viz
-from gan_course.widgets import _image_view, _Panel
+from gan_course.widgets.common import Panel, image_view
 
 DIRECTIONS = {"photo2painting": "painting2photo", "painting2photo": "photo2painting"}
 COLUMNS = ("input", "translated", "round trip")
@@ -72,7 +72,7 @@ def show_gallery(rows, captions=(), title=None, columns=COLUMNS):
     return fig
 
 
-class PaintStudio(_Panel):
+class PaintStudio(Panel):
     """Paint an uploaded photo (or one of the course's) with a trained image-to-image model.
 
     ``translate`` follows ``Run.translate``; pictures are scaled to ``max_side`` pixels on their
@@ -100,7 +100,7 @@ class PaintStudio(_Panel):
         self.size = W.IntSlider(value=int(max_side), min=64, max=768, step=32,
                                 description="max side", continuous_update=False)
         self.status = W.HTML(value="Upload a photo or pick one of the course's.")
-        self.image, self.result = _image_view(), _image_view()
+        self.image, self.result = image_view(), image_view()
         for view in (self.image, self.result):  # a large picture shrinks to half the row
             view.layout.max_width, view.layout.height = "50%", "auto"
             view.layout.object_fit = "contain"

@@ -14,7 +14,8 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
 
-from gan_course import art, style, viz
+from gan_course import art, viz
+from gan_course.art import style
 
 DISPLAY_SIZE = 256  # pixels on the longer side: smaller pictures are shown enlarged
 UPLOADED = "uploaded: "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from gan_course import grading, lessons
+from gan_course.classroom import grading, lessons
 
 SCHEMA_VERSION = 3
 

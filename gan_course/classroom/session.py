@@ -7,7 +7,7 @@ scratch folder that shows the notebook's own folder through links, except ``runs
 never resumes the student's training runs, nor shares one with another notebook graded at the
 same time, and writes nothing into the student's folder.
 
-Then, for each exercise, the grader sends :mod:`gan_course.grading_probe` with the course's
+Then, for each exercise, the grader sends :mod:`gan_course.classroom.probe` with the course's
 sources as one ``user_expressions`` entry, along with a token drawn at that moment, and reads the
 verdict from the kernel's reply to that very request, checking the token; each check has its
 own time limit.
@@ -77,7 +77,7 @@ def course_sources():
 def probe_expression(function, arguments):
     """The expression that calls ``function(arguments)`` of the probe in the student's kernel,
     the probe built from the source the grader read; ``arguments`` is Python source."""
-    filename, source = course_sources()["gan_course.grading_probe"]
+    filename, source = course_sources()["gan_course.classroom.probe"]
     return (f"(lambda probe: (exec(compile({source!r}, {filename!r}, 'exec'), probe), "
             f"probe[{function!r}]({arguments}))[1])({{'__name__': 'gan_course_grading_probe'}})")
 

@@ -9,7 +9,7 @@ import ipywidgets as W
 import numpy as np
 
 from gan_course import viz
-from gan_course.widgets import _DirectionSliders, _image_view, regressed_directions
+from gan_course.widgets.common import DirectionSliders, image_view, regressed_directions
 
 
 def _conditional_model(model):
@@ -46,7 +46,7 @@ def style_directions(model, n_directions=4, n_samples=1000, seed=0):
     return regressed_directions(z, x, n_directions, np.random.default_rng(seed))
 
 
-class ClassPicker(_DirectionSliders):
+class ClassPicker(DirectionSliders):
     """Class buttons and style sliders for a conditional model; the image redraws at once.
 
     ``model`` is a conditional model or run (``gc.train("cgan", ...)``). The base latent comes
@@ -69,7 +69,7 @@ class ClassPicker(_DirectionSliders):
         self._draws = 0
         self.base = self.model.latents(1, seed=seed)[0]
 
-        self.image = _image_view()
+        self.image = image_view()
         options = [(n, i) for i, n in enumerate(names)]
         if len(options) <= 10:
             self.class_buttons = W.ToggleButtons(options=options, value=0, description="class")

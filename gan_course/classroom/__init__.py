@@ -1,0 +1,11 @@
+"""The teacher's room: lessons built from solutions, and grading.
+
+- ``lessons``: build ``lessons/`` from ``solutions/`` and verify they are in sync;
+- ``grading``: ``gan-course check``, one notebook's grade against the reference checks;
+- ``session``: runs one untrusted notebook in its own kernel and asks it for its answers;
+- ``probe``: the code the grader sends into that kernel;
+- ``gradebook``: a class's notebooks graded into one CSV;
+- ``nbgrader``: the solutions exported as an nbgrader source folder.
+
+The classroom sits on top: it may import anything in the package; nothing imports it but the CLI.
+"""
