@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_course import config, data, metrics  # noqa: E402
+from gan_course import config, data, metrics, models  # noqa: E402
 from gan_course.models import base, dcgan, mlp_gan  # noqa: E402
 
 
@@ -41,7 +41,7 @@ def main():
     parser.add_argument("--only", default=None, help="train only this contender")
     args = parser.parse_args()
 
-    profile = config.profile(args.profile)
+    profile = models.profile(args.profile)
     settings = profile["dcgan_vs_mlp"]
     steps = args.steps or settings.steps
     images, _ = data.load_uint8("mnist", "train")

@@ -16,7 +16,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf  # noqa: E402
-from throughput import course_step  # noqa: E402
+from throughput import fit_rate  # noqa: E402
 
 from gan_course import config, data, models  # noqa: E402
 
@@ -55,9 +55,7 @@ def main():
         # A WGAN-GP step takes one real batch per critic update, stacked into one.
         per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
         flops = train_step_flops(model, per_step, shape)
-        config.seed_everything(0)
-        model = recipe.build(settings, shape, 0)
-        rate = course_step(model, uint8_images, per_step, args.steps)
+        rate = fit_rate(recipe, "mnist", settings, args.steps)
         estimates = "".join(
             f" {settings.steps * max(flops / (t * 1e12), args.step_floor_ms / 1e3) / 60:>14.1f}"
             for t in args.assume_tflops)

@@ -15,6 +15,7 @@ import importlib
 
 from gan_course import data
 from gan_course.art.images import (  # noqa: F401 - the pictures' API, gc.art.<name>
+    ASSETS,
     FOLDER_PREFIX,
     IMAGE_SUFFIXES,
     KINDS,
@@ -26,6 +27,7 @@ from gan_course.art.images import (  # noqa: F401 - the pictures' API, gc.art.<n
     credit,
     credits_markdown,
     describe,
+    folder_files,
     image_from_bytes,
     image_set,
     kind_of,

@@ -46,6 +46,7 @@ def image_view():
 
 
 def draw_latents(rng, n, latent_dim):
+    """``n`` standard normal latents, float32 (n, latent_dim)."""
     return rng.standard_normal((n, latent_dim)).astype(np.float32)
 
 
