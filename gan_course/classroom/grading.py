@@ -177,6 +177,8 @@ def _grade(path, timeout, check_timeout, course):
     problem = "; ".join(p for p in (note, ran.problem) if p)
     review += [f"when graded, {name} was not the original (the checks used the original)"
                for name in ran.replaced]
+    review += [f"when graded, {note}, the course's own function"
+               for note in ran.references]
     return Grade(str(path), lesson.name, list(lesson.exercises), ran.verdicts,
                  ran.cell_errors, problem, review)
 
