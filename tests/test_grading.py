@@ -7,7 +7,6 @@ notebook meets the time limits.
 """
 
 import csv
-import json
 import shutil
 import sys
 
