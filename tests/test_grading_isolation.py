@@ -192,7 +192,7 @@ def test_the_output_kept_is_capped(tmp_path):
     ran = session.run(nb, path.parent, {"1.1": ("value_function",)}, timeout=120,
                       check_timeout=30)
     kept = sum(len(str(output.get("text", ""))) for cell in nb.cells for output in cell.outputs)
-    assert kept <= session.OUTPUT_LIMIT
+    assert kept <= 1 << 20  # session.OUTPUT_LIMIT
     assert "only the first" in ran.problem
     assert ran.cell_errors[-1][:2] == (1, "ZeroDivisionError"), "errors are always kept"
 
