@@ -21,7 +21,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from gan_course.checks.core import NOT_ATTEMPTED, PASSED
-from gan_course.classroom import grading, lessons, session
+from gan_course.classroom import gradebook, grading, lessons, session
 from gan_course.classroom.session import ERROR
 
 ROOT = lessons.repo_root()
@@ -92,7 +92,7 @@ def _env():
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     """``(rows by student, seconds, gradebook text, text a few seconds after, hashes before,
-    hashes after)``."""
+    hashes after, gradebook path)``."""
     base = tmp_path_factory.mktemp("isolation")
     klass, book = base / "class", base / "book" / "gradebook.csv"
     notebooks = {
@@ -122,7 +122,7 @@ def graded_class(tmp_path_factory):
     time.sleep(5)
     with open(book, encoding="utf-8", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
-    return rows, seconds, written, book.read_text(encoding="utf-8"), before, _hashes(klass)
+    return rows, seconds, written, book.read_text(encoding="utf-8"), before, _hashes(klass), book
 
 
 def test_a_shadowed_compile_scores_what_the_code_earns(graded_class):
@@ -141,11 +141,12 @@ def test_a_forged_json_dumps_scores_what_the_code_earns(graded_class):
 def test_killing_the_kernel_s_parent_costs_that_notebook_only(graded_class):
     """Item 3: the kernel's parent is its supervisor; the gradebook is whole, and no process
     the notebook started rewrites it after the grader has exited."""
-    rows, _, written, later, _, _ = graded_class
+    rows, _, written, later, *_ = graded_class
     row = rows["kills_grader"]
     assert [row[e] for e in EXERCISES_01] == [ERROR] * 5 and row["score"] == "0"
     assert "the kernel's supervisor was killed in cell" in row["notes"]
     assert later == written
+    assert not graded_class[-1].with_suffix(".partial.csv").exists(), "removed at the end"
     assert sorted(rows) == ["exits", "forges_json", "kills_grader", "reference",
                             "shadows_compile", "truncated", "untouched"]
 
@@ -162,7 +163,7 @@ def test_an_answer_that_is_the_course_s_function_is_noted(graded_class):
 
 def test_the_students_folders_are_unchanged(graded_class):
     """Item 5: the notebook ran in a copy of its folder; nothing was written back."""
-    *_, before, after = graded_class
+    *_, before, after, _ = graded_class
     assert after == before
     assert not [p for p in after if "runs/" in p or p.endswith(".tmp")]
 
@@ -174,6 +175,22 @@ def test_the_other_rows_of_the_class(graded_class):
     assert rows["exits"]["notes"].startswith("the kernel died in cell")
     assert rows["truncated"]["notes"].startswith("not valid JSON")
     print(f"class of 7 graded in {seconds:.0f} s")
+
+
+def test_each_row_is_on_disk_as_soon_as_its_notebook_is_graded(tmp_path):
+    """Item 3: a grading stopped half way keeps the rows it had."""
+    course = grading.course_lessons()
+    log = gradebook.RowLog(tmp_path / "gradebook.csv", course)
+    lesson = course[0]
+    grade = grading.ungraded("ada/01.ipynb", lesson, "not valid JSON")
+    grade.student = "ada"
+    log.add(grade)
+    with open(tmp_path / "gradebook.partial.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["student"], r["1.1"], r["notes"]) for r in rows] == [
+        ("ada", ERROR, "not valid JSON")]
+    log.close(remove=True)
+    assert not (tmp_path / "gradebook.partial.csv").exists()
 
 
 # ---------------------------------------------------------------------- one notebook each

@@ -7,6 +7,9 @@ it (``gradebook.md``). A folder given on the command line holds either one folde
 (the student is the folder's name) or the notebooks themselves (the student is the file's name
 without ``.ipynb``); a notebook given directly is named by its file. A notebook that cannot be
 read, matches no lesson, hangs or crashes its kernel gets a row saying so; the others go on.
+Each row is also written to ``gradebook.partial.csv`` as soon as its notebook is graded (see
+:class:`RowLog`); the gradebook itself is written whole at the end, once every notebook's
+processes have ended.
 """
 
 import csv

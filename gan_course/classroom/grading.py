@@ -4,10 +4,11 @@ Which lesson a notebook is comes from its ``# Exercise N.M: title`` lines (else 
 matched against ``solutions/``. The exercises, and the functions each check takes, come from
 that solution: its check cells, e.g. ``gc.checks.ex_2_4(train_step)``. After the notebook has
 run (see :mod:`gan_course.classroom.session`), the grader calls every check on the student's own
-functions with the course's checks loaded afresh, and receives the verdicts through the
-kernel's replies to its own requests: what the notebook prints, a redefined ``gc.checks``, or
-a deleted check cell cannot change a score. Code that looks like an attempt to tamper with the
-grading is listed for the teacher to read (see :func:`review_notes`); it does not change the score.
+functions with the course's checks set up before the notebook's first cell, and accepts only
+verdicts signed with its own key: what the notebook prints, a redefined ``gc.checks`` or
+``compile``, a forged ``json.dumps``, or a deleted check cell cannot change a score. Code that looks like an attempt to tamper with the
+grading, or an answer that is the course's own function, is listed for the teacher to read (see
+:func:`review_notes` and :func:`reference_answers`); it does not change the score.
 """
 
 import ast

@@ -57,7 +57,9 @@ def main(argv):
     memory, command = int(argv[1]), argv[argv.index("--") + 1:]
 
     def limits():
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        # macOS accepts RLIMIT_AS only as high as it already is: there, no memory cap
+        with contextlib.suppress(*(() if sys.platform == "linux" else (ValueError, OSError))):
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     become_subreaper()
