@@ -10,6 +10,7 @@ file. Smaller notebooks meet the output cap, the memory cap and a kernel that ig
 import csv
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -204,14 +205,16 @@ def _folder_with(tmp_path, *sources):
 def test_the_output_kept_is_capped(tmp_path):
     """Item 6: 40 MB printed; the grader keeps at most its output cap."""
     path = _folder_with(tmp_path, "for _ in range(40):\n    print('x' * (1 << 20))",
-                        "1 / 0")
+                        "1 / 0", "# Exercise 1.1: V\nvalue_function = print")
     nb = lessons.read(path)
     ran = session.run(nb, path.parent, {"1.1": ("value_function",)}, timeout=120,
-                      check_timeout=30)
+                      check_timeout=30, output_limit=4 << 20)
     kept = sum(len(str(output.get("text", ""))) for cell in nb.cells for output in cell.outputs)
-    assert kept <= 1 << 20  # session.OUTPUT_LIMIT
-    assert "only the first" in ran.problem
-    assert ran.cell_errors[-1][:2] == (1, "ZeroDivisionError"), "errors are always kept"
+    assert kept <= 4 << 20
+    assert ran.cell_errors == [(1, "ZeroDivisionError", "division by zero")], "errors are kept"
+    result = grading.grade(path, timeout=120, check_timeout=30)
+    assert re.fullmatch(r"it printed 41,9\d\d,\d{3} characters; the grader kept [\d,]+ of them",
+                        result.review[-1]) and result.status("1.1") == "failed"
 
 
 def test_the_kernel_s_memory_is_capped(tmp_path):

@@ -135,7 +135,7 @@ def _grade(path, timeout, check_timeout, course):
     review += [f"when graded, {name} was not the original (the checks used the original)"
                for name in ran.replaced]
     review += [f"when graded, {note}, the course's own function"
-               for note in ran.references]
+               for note in ran.references] + [ran.output_note] * bool(ran.output_note)
     return Grade(str(path), lesson.name, list(lesson.exercises), ran.verdicts,
                  ran.cell_errors, problem, review)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-MEMORY_LIMIT = 4 << 30  # bytes of address space a kernel may map (TensorFlow maps ~2 GiB)
+MEMORY_LIMIT = 8 << 30  # bytes of address space a kernel may map (lesson 06 maps 3.5 GiB)
 TAG = "GAN_COURSE_GRADING"  # environment variable naming the grading a process belongs to
 _SKIPPED_ENTRIES = {"runs", ".ipynb_checkpoints"}
 _PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "CUDA_VISIBLE_DEVICES")

@@ -37,7 +37,7 @@ STATUSES = (PASSED, FAILED, NOT_ATTEMPTED)  # what a check can say
 ERROR = "error"  # the grader could not get a verdict (time limit, dead kernel, broken probe)
 _INTERRUPT_GRACE = 15  # seconds a kernel gets to answer after an interrupt
 PREPARE_TIMEOUT = 300  # seconds to import the checks (and TensorFlow) before the first cell
-OUTPUT_LIMIT = 1 << 20  # characters of output kept per notebook; the grader reads errors only
+OUTPUT_LIMIT = 16 << 20  # characters of output kept per notebook (lesson 06 prints 2 M)
 _TRACEBACK_LINES = 30  # lines of an error's traceback kept
 
 
@@ -61,6 +61,12 @@ class SessionResult:
     references: list = field(default_factory=list)  # answers that are the course's own functions
     output_kept: int = 0  # characters of output kept
     output_dropped: int = 0  # characters of output beyond OUTPUT_LIMIT, not kept
+
+    @property
+    def output_note(self):
+        """What the teacher reads when output was dropped; empty otherwise."""
+        return (f"it printed {self.output_kept + self.output_dropped:,} characters; the grader "
+                f"kept {self.output_kept:,} of them") if self.output_dropped else ""
 
     def add_problem(self, text):
         self.problem = "; ".join(p for p in (self.problem, text) if p)
@@ -221,9 +227,6 @@ async def _session(client, nb, arguments, env, check_timeout, seen):
         result.verdicts.setdefault(exercise_id, Verdict(ERROR, f"not checked: {result.problem}."))
     result.cell_errors = _cell_errors(nb)
     result.output_kept, result.output_dropped = client.kept, client.dropped
-    if client.dropped:
-        result.add_problem(f"it printed {client.kept + client.dropped:,} characters; only the "
-                           f"first {client.kept:,} were kept")
     return result
 
 
