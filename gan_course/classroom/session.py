@@ -39,6 +39,7 @@ _INTERRUPT_GRACE = 15  # seconds a kernel gets to answer after an interrupt
 PREPARE_TIMEOUT = 300  # seconds to import the checks (and TensorFlow) before the first cell
 OUTPUT_LIMIT = 16 << 20  # characters of output kept per notebook (lesson 06 prints 2 M)
 _TRACEBACK_LINES = 30  # lines of an error's traceback kept
+_KILLED_PARENT = "the notebook killed its kernel's parent process"
 
 
 @dataclass
@@ -217,9 +218,12 @@ async def _session(client, nb, arguments, env, check_timeout, seen):
                                          stderr=subprocess.DEVNULL):
         supervisor = client.km.provisioner.process.pid
         try:
-            if await _setup(client, lessons, key, token, result) and await _run_cells(
-                    client, nb, result, supervisor, seen):
-                await _check_all(client, arguments, check_timeout, key, token, result)
+            if (await _setup(client, lessons, key, token, result)
+                    and await _run_cells(client, nb, result, supervisor, seen)
+                    and await _check_all(client, arguments, check_timeout, key, token, result)
+                    and not await client.km.is_alive()):
+                result.add_problem(f"the kernel's supervisor was killed ({_KILLED_PARENT})")
+                result.verdicts.clear()
         finally:
             seen.update(sandbox.descendants(supervisor))
             await _stop(client, supervisor)
@@ -283,8 +287,8 @@ async def _run_cells(client, nb, result, supervisor, seen):
             return False
         seen.update(sandbox.descendants(supervisor))
         if not await client.km.is_alive():
-            result.add_problem(f"the kernel's supervisor was killed in cell {index} (the "
-                               "notebook killed its kernel's parent process)")
+            result.add_problem(f"the kernel's supervisor was killed in cell {index} "
+                               f"({_KILLED_PARENT})")
             return False
         if timed_out:
             result.add_problem(f"the notebook's time limit of {timeout} s ran out in cell "
@@ -304,6 +308,7 @@ async def _answers(client, index, result):
 
 
 async def _check_all(client, arguments, check_timeout, key, token, result):
+    """Ask for each exercise's verdict; True if the kernel answered every request."""
     from nbclient.exceptions import DeadKernelError
 
     for exercise_id, names in arguments.items():
@@ -318,7 +323,7 @@ async def _check_all(client, arguments, check_timeout, key, token, result):
                 reply = await _reply(client, message_id, _INTERRUPT_GRACE)
         except DeadKernelError:
             result.add_problem(f"the kernel died while exercise {exercise_id} was checked")
-            return
+            return False
         verdict, replaced, references = (read_probe_reply(reply, exercise_id, nonce, key)
                                          if reply else (None, [], []))
         result.replaced += [name for name in replaced if name not in result.replaced]
@@ -329,7 +334,8 @@ async def _check_all(client, arguments, check_timeout, key, token, result):
         if reply is None:
             result.add_problem(f"the kernel stopped answering while exercise {exercise_id} "
                                "was checked")
-            return
+            return False
+    return True
 
 
 async def _reply(client, message_id, timeout):
