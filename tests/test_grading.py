@@ -111,14 +111,17 @@ def test_review_notes_list_tampering_and_never_the_course_itself():
     forged = new_notebook(cells=[new_code_cell("import gan_course as gc\nimport numpy as np"),
                                  new_code_cell(PATCHES), new_code_cell(FAKE_VERDICTS),
                                  new_code_cell("import sys\nsys.modules['numpy'] = None\n"
-                                               "setattr(np, 'mean', len)")])
+                                               "setattr(np, 'mean', len)"),
+                                 new_code_cell("import gc\nfound = object.__subclasses__()")])
     notes = grading.review_notes(forged)
     for expected in ["cell 1: changes gc.checks.ex_2_4, a module's attribute",
                      "cell 1: changes numpy.isclose, a module's attribute",
                      "cell 1: changes gan_course.checks.core.expect, a module's attribute",
                      "cell 1: writes text shaped like a check's verdict line",
                      "cell 2: writes text shaped like a check's verdict line",
-                     "cell 3: uses sys.modules", "cell 3: calls setattr(...)"]:
+                     "cell 3: uses sys.modules", "cell 3: calls setattr(...)",
+                     "cell 4: imports gc", "cell 4: uses object.__subclasses__, which lists "
+                     "the interpreter's classes, the grader's among them"]:
         assert expected in notes
 
 

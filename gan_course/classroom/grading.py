@@ -40,8 +40,13 @@ _SENSITIVE_NAMES = {
     "input_transformers_cleanup": "rewrites the code the kernel runs",
     "input_transformers_post": "rewrites the code the kernel runs",
     "ast_transformers": "rewrites the code the kernel runs",
+    "__subclasses__": "lists the interpreter's classes, the grader's among them",
+    "get_objects": "searches the interpreter's objects, the grader's among them",
+    "get_referrers": "searches the interpreter's objects, the grader's among them",
+    "__closure__": "reads the variables a function keeps",
+    "shell_handlers": "changes how the kernel answers",
 }
-_SENSITIVE_MODULES = {"builtins", "ctypes", "importlib"}
+_SENSITIVE_MODULES = {"builtins", "ctypes", "importlib", "gc"}
 
 
 @dataclass
