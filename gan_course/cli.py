@@ -39,15 +39,15 @@ def _cmd_check(args):
 
 
 def _cmd_lessons(args):
-    from gan_course.classroom import lessons
+    from gan_course.classroom import course, lessons
 
     if args.action == "build":
-        return lessons.main_build()
+        return lessons.main_build() or course.main_build()
     if args.action == "nbgrader":
         from gan_course.classroom import nbgrader
 
         return nbgrader.main(args.out)
-    return lessons.main_verify()
+    return lessons.main_verify() or course.main_verify()
 
 
 def _cmd_stylize(args):

@@ -7,7 +7,6 @@ notebook meets the time limits.
 """
 
 import csv
-import json
 import shutil
 import sys
 
@@ -106,18 +105,23 @@ def test_the_lesson_comes_from_the_exercises_then_from_the_file_name():
 def test_review_notes_list_tampering_and_never_the_course_itself():
     for kind in ("solutions", "lessons"):
         for path in sorted((ROOT / kind).glob("*.ipynb")):
-            assert grading.review_notes(lessons.read(path)) == [], path
+            nb = lessons.read(path)
+            assert grading.review_notes(nb) == [], path
+            assert grading.reference_answers(nb, {"value_function", "train_step"}) == [], path
     forged = new_notebook(cells=[new_code_cell("import gan_course as gc\nimport numpy as np"),
                                  new_code_cell(PATCHES), new_code_cell(FAKE_VERDICTS),
                                  new_code_cell("import sys\nsys.modules['numpy'] = None\n"
-                                               "setattr(np, 'mean', len)")])
+                                               "setattr(np, 'mean', len)"),
+                                 new_code_cell("import gc\nfound = object.__subclasses__()")])
     notes = grading.review_notes(forged)
     for expected in ["cell 1: changes gc.checks.ex_2_4, a module's attribute",
                      "cell 1: changes numpy.isclose, a module's attribute",
                      "cell 1: changes gan_course.checks.core.expect, a module's attribute",
                      "cell 1: writes text shaped like a check's verdict line",
                      "cell 2: writes text shaped like a check's verdict line",
-                     "cell 3: uses sys.modules", "cell 3: calls setattr(...)"]:
+                     "cell 3: uses sys.modules", "cell 3: calls setattr(...)",
+                     "cell 4: imports gc", "cell 4: uses object.__subclasses__, which lists "
+                     "the interpreter's classes, the grader's among them"]:
         assert expected in notes
 
 
@@ -125,16 +129,24 @@ def test_review_notes_list_tampering_and_never_the_course_itself():
 
 
 @pytest.fixture
-def snapshot():
-    token = "test-snapshot"
-    probe.take_snapshot(token)
-    yield token
-    sys.modules.pop(probe.SNAPSHOT + token)
+def served():
+    """The probe set up in this very process as in a kernel before its first cell (lessons 01
+    and 02); ``ask(exercise, names, functions)`` gives the decoded verdict."""
+    key, token, namespace = b"k" * 32, "test", {}
+    probe.setup(session.course_sources(), [1, 2], key, token, namespace)
+    anchor = sys.modules.pop(probe.ANCHOR + token)
+
+    def ask(exercise, names, functions):
+        namespace.clear()
+        namespace.update(functions)
+        return session.decode(anchor.serve(exercise, "nonce", list(names)), key)
+
+    return ask
 
 
-def test_the_probe_checks_with_the_course_as_installed(snapshot, monkeypatch):
-    """Replaced checks, a patched ``checks.core`` and a patched ``np.isclose`` do not change the
-    verdict on a typical mistake, and the process is left as the probe found it."""
+def test_the_probe_checks_with_the_course_as_installed(served, monkeypatch):
+    """Replaced checks, a patched ``checks.core`` and a patched ``np.isclose`` after the set-up
+    do not change the verdict on a typical mistake, and the process is left as it was."""
     import gan_course.checks.core
     import gan_course.checks.lesson01
 
@@ -148,22 +160,19 @@ def test_the_probe_checks_with_the_course_as_installed(snapshot, monkeypatch):
     monkeypatch.setattr(gan_course.checks.core, "expect", lambda got, *args, **kwargs: got)
     before = {n: m for n, m in sys.modules.items() if n.startswith("gan_course")}
 
-    verdict = json.loads(probe.check_exercise(
-        session.course_sources(), minus_v, "1.1", ["value_function"], "t1", snapshot))
+    verdict = served("1.1", ["value_function"], minus_v)
     assert verdict["status"] == FAILED and "that is -V" in verdict["hint"]
-    assert (verdict["exercise"], verdict["token"], verdict["changed"]) == ("1.1", "t1",
-                                                                           ["numpy.isclose"])
+    assert (verdict["exercise"], verdict["nonce"], verdict["changed"]) == ("1.1", "nonce",
+                                                                           "numpy.isclose")
     assert np.isclose is always and gan_course.checks.lesson01.ex_1_1 is fake
     assert {n: m for n, m in sys.modules.items() if n.startswith("gan_course")} == before
 
-    verdict = json.loads(probe.check_exercise(
-        session.course_sources(), {}, "1.4", ["saturating_grad", "nonsaturating_grad"],
-        "t2", snapshot))
+    verdict = served("1.4", ["saturating_grad", "nonsaturating_grad"], {})
     assert verdict["status"] == FAILED
     assert "saturating_grad and nonsaturating_grad are not defined" in verdict["message"]
 
 
-def test_what_a_check_imports_while_it_runs_is_fresh_too(snapshot, monkeypatch):
+def test_what_a_check_imports_while_it_runs_is_fresh_too(served, monkeypatch):
     """2.2 imports ``gan_course.models.mlp_gan`` inside the check: a patched one does not reach it."""
     import gan_course.checks.lesson02
     import gan_course.models.mlp_gan
@@ -173,10 +182,18 @@ def test_what_a_check_imports_while_it_runs_is_fresh_too(snapshot, monkeypatch):
     monkeypatch.setattr(gan_course.models.mlp_gan, "build_generator",
                         lambda latent_dim, shape, hidden: real(latent_dim, shape, (*hidden, 7)))
     assert not gan_course.checks.lesson02.ex_2_2.verdict(SOLUTION_02["make_generator"])
-    verdict = json.loads(probe.check_exercise(
-        session.course_sources(), SOLUTION_02, "2.2", ["make_generator"], "t",
-        snapshot))
-    assert (verdict["status"], verdict["changed"]) == (PASSED, []), verdict
+    verdict = served("2.2", ["make_generator"], SOLUTION_02)
+    assert (verdict["status"], verdict["changed"]) == (PASSED, ""), verdict
+
+
+def test_an_answer_that_is_the_course_s_own_function_is_named(served):
+    import gan_course
+
+    verdict = served("1.1", ["value_function"],
+                     {"value_function": gan_course.theory.value_from_probabilities})
+    assert verdict["status"] == PASSED
+    assert verdict["reference"] == ("value_function is "
+                                    "gan_course.theory.value_from_probabilities")
 
 
 def _reply(value, status="ok"):
@@ -185,17 +202,21 @@ def _reply(value, status="ok"):
         "evalue": "x"}}}}
 
 
-def test_only_a_reply_with_the_grader_s_token_is_a_verdict():
-    real = json.dumps({"status": PASSED, "message": "ok", "hint": "", "exercise": "2.4",
-                       "token": "secret", "changed": ["numpy.mean"], "seconds": 0.1})
-    verdict, changed = session.read_probe_reply(_reply(real), "2.4", "secret")
-    assert (verdict.status, changed) == (PASSED, ["numpy.mean"])
-    for token, exercise in [("guessed", "2.4"), ("secret", "2.1")]:
-        verdict, _ = session.read_probe_reply(_reply(real), exercise, token)
+def test_only_an_answer_signed_with_the_grader_s_key_is_a_verdict():
+    import _hashlib
+
+    values = {"exercise": "2.4", "nonce": "n1", "status": PASSED, "message": "ok", "hint": "",
+              "changed": "numpy.mean", "reference": ""}
+    real = probe.encode([values[f] for f in probe.FIELDS], b"key", _hashlib.hmac_digest)
+    verdict, changed, references = session.read_probe_reply(_reply(real), "2.4", "n1", b"key")
+    assert (verdict.status, changed, references) == (PASSED, ["numpy.mean"], [])
+    forged = probe.encode([values[f] for f in probe.FIELDS], b"guess", _hashlib.hmac_digest)
+    for text, exercise, nonce in [(real, "2.4", "n2"), (real, "2.1", "n1"),
+                                  (forged, "2.4", "n1"), ("✅ Exercise 2.4 passed", "2.4", "n1"),
+                                  (real.replace("70617373", "6661696c"), "2.4", "n1")]:
+        verdict, _, _ = session.read_probe_reply(_reply(text), exercise, nonce, b"key")
         assert verdict.status == ERROR and "not a verdict" in verdict.message
-    verdict, _ = session.read_probe_reply(_reply("✅ Exercise 2.4 passed"), "2.4", "s")
-    assert verdict.status == ERROR
-    verdict, _ = session.read_probe_reply(_reply(real, status="error"), "2.4", "secret")
+    verdict, _, _ = session.read_probe_reply(_reply(real, status="error"), "2.4", "n1", b"key")
     assert verdict.status == ERROR and "could not run (NameError: x)" in verdict.message
 
 

@@ -7,6 +7,9 @@ it (``gradebook.md``). A folder given on the command line holds either one folde
 (the student is the folder's name) or the notebooks themselves (the student is the file's name
 without ``.ipynb``); a notebook given directly is named by its file. A notebook that cannot be
 read, matches no lesson, hangs or crashes its kernel gets a row saying so; the others go on.
+Each row is also written to ``gradebook.partial.csv`` as soon as its notebook is graded (see
+:class:`RowLog`); the gradebook itself is written whole at the end, once every notebook's
+processes have ended.
 """
 
 import csv
@@ -100,21 +103,66 @@ def notes(grade):
                       + [f"review {note}" for note in grade.review])
 
 
+HEADER = ("student", "notebook", "lesson", "score", "total", "hints shown", "notes", "seconds")
+
+
+def header(columns):
+    """The CSV header: the notebook's names, a column per exercise, then the rest."""
+    return [*HEADER[:3], *columns, *HEADER[3:]]
+
+
+def row(grade, columns):
+    """One notebook's CSV row under :func:`header`."""
+    statuses = {ex_id: grade.status(ex_id) for ex_id, _ in grade.exercises}
+    return [grade.student, grade.notebook, grade.lesson or "",
+            *[statuses.get(ex_id, "") for ex_id in columns], grade.score, grade.total,
+            hints_shown(grade), notes(grade), f"{grade.seconds:.0f}"]
+
+
 def write_csv(grades, path):
     """One row per notebook: student, notebook, lesson, a column per exercise, score, total,
-    hints shown, notes, seconds."""
+    hints shown, notes, seconds. Written to a temporary file, synced, then renamed: the file at
+    ``path`` is always a whole gradebook."""
     columns = exercise_columns(grades)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "notebook", "lesson", *columns, "score", "total",
-                         "hints shown", "notes", "seconds"])
-        for grade in sorted_grades(grades):
-            statuses = {ex_id: grade.status(ex_id) for ex_id, _ in grade.exercises}
-            writer.writerow([grade.student, grade.notebook, grade.lesson or "",
-                             *[statuses.get(ex_id, "") for ex_id in columns], grade.score,
-                             grade.total, hints_shown(grade), notes(grade),
-                             f"{grade.seconds:.0f}"])
-    return Path(path)
+    return _write_whole(path, lambda f: csv.writer(f).writerows(
+        [header(columns), *[row(grade, columns) for grade in sorted_grades(grades)]]))
+
+
+class RowLog:
+    """``NAME.partial.csv`` beside the gradebook: each notebook's row as soon as it is graded,
+    flushed and synced, so that a grading stopped half way keeps what it had done. Removed once
+    the gradebook is written."""
+
+    def __init__(self, gradebook_path, course):
+        self.path = Path(gradebook_path).with_suffix(".partial.csv")
+        self.columns = [ex_id for lesson in course for ex_id, _ in lesson.exercises]
+        self.file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self.add_row(header(self.columns))
+
+    def add(self, grade):
+        self.add_row(row(grade, self.columns))
+
+    def add_row(self, values):
+        csv.writer(self.file).writerow(values)
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def close(self, remove):
+        self.file.close()
+        if remove:
+            self.path.unlink(missing_ok=True)
+
+
+def _write_whole(path, write):
+    """Call ``write(file)`` on a temporary file beside ``path``, sync it, rename it to ``path``."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(partial, "w", newline="", encoding="utf-8") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+    return path
 
 
 def markdown(grades):
@@ -149,8 +197,7 @@ def _cell(text):
 
 
 def write_markdown(grades, path):
-    Path(path).write_text(markdown(grades), encoding="utf-8")
-    return Path(path)
+    return _write_whole(path, lambda f: f.write(markdown(grades)))
 
 
 def default_jobs():
@@ -173,10 +220,16 @@ def main(paths, jobs=None, out="gradebook.csv", timeout=grading.TIMEOUT):
               f"{grade.score}/{grade.total} in {grade.seconds:.0f} s"
               + (f" ({grade.problem})" if grade.problem else ""), flush=True)
 
-    grades = grade_class(paths, jobs=jobs, timeout=timeout, report=report)
     out.parent.mkdir(parents=True, exist_ok=True)
+    log = RowLog(out, grading.course_lessons())
+    try:
+        grades = grade_class(paths, jobs=jobs, timeout=timeout, report=lambda grade, *counts: (
+            log.add(grade), report(grade, *counts)))
+    finally:
+        log.close(remove=False)
     md = write_markdown(grades, out.with_suffix(".md"))
     write_csv(grades, out)
+    log.close(remove=True)
     print(f"wrote {out} and {md}")
     sys.stdout.flush()
     return 0

@@ -4,10 +4,11 @@ Which lesson a notebook is comes from its ``# Exercise N.M: title`` lines (else 
 matched against ``solutions/``. The exercises, and the functions each check takes, come from
 that solution: its check cells, e.g. ``gc.checks.ex_2_4(train_step)``. After the notebook has
 run (see :mod:`gan_course.classroom.session`), the grader calls every check on the student's own
-functions with the course's checks loaded afresh, and receives the verdicts through the
-kernel's replies to its own requests: what the notebook prints, a redefined ``gc.checks``, or
-a deleted check cell cannot change a score. Code that looks like an attempt to tamper with the
-grading is listed for the teacher to read (see :func:`review_notes`); it does not change the score.
+functions with the course's checks set up before the notebook's first cell, and accepts only
+verdicts signed with its own key: what the notebook prints, a redefined ``gc.checks`` or
+``compile``, a forged ``json.dumps``, or a deleted check cell cannot change a score. Code that looks like an attempt to tamper with the
+grading, or an answer that is the course's own function, is listed for the teacher to read (see
+:func:`review_notes` and :func:`reference_answers`); it does not change the score.
 """
 
 import ast
@@ -19,11 +20,17 @@ from pathlib import Path
 
 from gan_course.checks.core import FAILED, NOT_ATTEMPTED, PASSED, parse_line
 from gan_course.classroom import lessons, session
+from gan_course.classroom.course import (  # noqa: F401 - part of grading's interface
+    GradingError,
+    Lesson,
+    check_calls,
+    course_lessons,
+    parse_cell,
+)
 from gan_course.classroom.session import ERROR
 
 TIMEOUT = 900  # seconds for a whole notebook
 CHECK_TIMEOUT = 120  # seconds for one exercise's check
-CHECK_NAME = re.compile(r"^ex_(\d+)_(\d+)$")  # gc.checks.ex_2_4: exercise 2.4
 _SENSITIVE_NAMES = {
     "meta_path": "changes how Python imports modules",
     "path_hooks": "changes how Python imports modules",
@@ -33,21 +40,13 @@ _SENSITIVE_NAMES = {
     "input_transformers_cleanup": "rewrites the code the kernel runs",
     "input_transformers_post": "rewrites the code the kernel runs",
     "ast_transformers": "rewrites the code the kernel runs",
+    "__subclasses__": "lists the interpreter's classes, the grader's among them",
+    "get_objects": "searches the interpreter's objects, the grader's among them",
+    "get_referrers": "searches the interpreter's objects, the grader's among them",
+    "__closure__": "reads the variables a function keeps",
+    "shell_handlers": "changes how the kernel answers",
 }
-_SENSITIVE_MODULES = {"builtins", "ctypes", "importlib"}
-
-
-class GradingError(ValueError):
-    """A solution notebook the grader cannot use (a check call it cannot read)."""
-
-
-@dataclass(frozen=True)
-class Lesson:
-    """What grading a lesson needs from its solution notebook."""
-
-    name: str  # the solution's file name, e.g. "02_mlp_gan_mnist.ipynb"
-    exercises: tuple  # ((id, title), ...) in order
-    arguments: dict  # id -> (names of the notebook's functions its check takes)
+_SENSITIVE_MODULES = {"builtins", "ctypes", "importlib", "gc"}
 
 
 @dataclass
@@ -81,44 +80,6 @@ class Grade:
 
 
 # ------------------------------------------------------------------------------ lessons
-
-
-def check_calls(nb):
-    """``{exercise id: (argument names)}`` from the check calls in ``nb``'s code cells."""
-    found = {}
-    for number, cell in enumerate(nb.cells):
-        tree = _parse(cell)
-        for node in ast.walk(tree) if tree else ():
-            if not isinstance(node, ast.Call):
-                continue
-            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            match = CHECK_NAME.match(name)
-            if not match:
-                continue
-            if node.keywords or not all(isinstance(a, ast.Name) for a in node.args):
-                raise GradingError(f"cell {number}: {name}(...) must be called with the "
-                                   "notebook's function names only, e.g. ex_2_4(train_step)")
-            found[f"{match[1]}.{match[2]}"] = tuple(a.id for a in node.args)
-    return found
-
-
-def read_lesson(solution_path):
-    """The :class:`Lesson` of a solution notebook; GradingError if a check call is missing."""
-    nb = lessons.read(solution_path)
-    exercises = tuple(lessons.exercises(nb))
-    calls = check_calls(nb)
-    missing = [ex_id for ex_id, _ in exercises if ex_id not in calls]
-    if missing:
-        raise GradingError(f"{Path(solution_path).name}: no check call for exercise(s) "
-                           f"{', '.join(missing)} (e.g. gc.checks.ex_{missing[0].replace('.', '_')}"
-                           "(my_function) in a code cell)")
-    return Lesson(Path(solution_path).name, exercises,
-                  {ex_id: calls[ex_id] for ex_id, _ in exercises})
-
-
-def course_lessons(root=None):
-    """Every lesson of the course, read from ``solutions/``."""
-    return [read_lesson(path) for path in lessons.solution_paths(root)]
 
 
 def identify(nb, path, course):
@@ -172,11 +133,14 @@ def _grade(path, timeout, check_timeout, course):
         return ungraded(path, None, "no lesson of the course matches it: it names no "
                                     f"exercise of {known} and its file name starts with none "
                                     "of their numbers")
-    review = review_notes(nb)
+    review = review_notes(nb) + reference_answers(
+        nb, {name for names in lesson.arguments.values() for name in names})
     ran = session.run(nb, path.parent, lesson.arguments, timeout, check_timeout)
     problem = "; ".join(p for p in (note, ran.problem) if p)
     review += [f"when graded, {name} was not the original (the checks used the original)"
                for name in ran.replaced]
+    review += [f"when graded, {note}, the course's own function"
+               for note in ran.references] + [ran.output_note] * bool(ran.output_note)
     return Grade(str(path), lesson.name, list(lesson.exercises), ran.verdicts,
                  ran.cell_errors, problem, review)
 
@@ -214,13 +178,52 @@ def review_notes(nb):
     """Lines of ``nb`` a teacher may want to read: code that sets attributes of imported modules
     (``gc.checks.ex_2_4 = ...``, ``np.isclose = ...``), reaches into the import system or the
     kernel, or prints text shaped like a check's verdict. They never change a score."""
-    trees = {number: tree for number, cell in enumerate(nb.cells) if (tree := _parse(cell))}
+    trees = {number: tree for number, cell in enumerate(nb.cells) if (tree := parse_cell(cell))}
     modules = {(alias.asname or alias.name).split(".")[0] for tree in trees.values()
                for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                for alias in node.names}
     notes = [f"cell {number}: {text}" for number, tree in trees.items()
              for node in ast.walk(tree) for text in _suspicious(node, modules)]
     return list(dict.fromkeys(notes))
+
+
+def reference_answers(nb, names):
+    """Lines of ``nb`` whose answer to an exercise (a function of ``names``) is one of the
+    course's own functions, bound to that name or only called by it."""
+    trees = {number: tree for number, cell in enumerate(nb.cells) if (tree := parse_cell(cell))}
+    library = {"gan_course"} | {(alias.asname or alias.name).split(".")[0] for tree in trees.values()
+               for node in ast.walk(tree) for alias in getattr(node, "names", ())
+               if isinstance(node, ast.Import) and _is_library(alias.name)
+               or isinstance(node, ast.ImportFrom) and _is_library(node.module or "")}
+    notes = [f"cell {number}: {name} {how} {ast.unparse(value)}, the course's own function"
+             for number, tree in trees.items() for node in ast.walk(tree)
+             for name, how, value in _bindings(node) if name in names and _root(value) in library]
+    return list(dict.fromkeys(notes))
+
+
+def _is_library(module):
+    return module == "gan_course" or module.startswith("gan_course.")
+
+
+def _bindings(node):
+    """``(name, how, expression)`` for what ``node`` binds a name to: an alias, a function that
+    only calls something, an import."""
+    if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Attribute, ast.Name)):
+        yield from ((t.id, "is", node.value) for t in node.targets if isinstance(t, ast.Name))
+    elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+        if isinstance(node.value.body, ast.Call):
+            yield from ((t.id, "only calls", node.value.body.func) for t in node.targets
+                        if isinstance(t, ast.Name))
+    elif isinstance(node, ast.FunctionDef):
+        body = [s for s in node.body if not (isinstance(s, ast.Expr)
+                                             and isinstance(s.value, ast.Constant))]
+        if (len(body) == 1 and isinstance(body[0], ast.Return)
+                and isinstance(body[0].value, ast.Call)):
+            yield node.name, "only calls", body[0].value.func
+    elif isinstance(node, ast.ImportFrom) and _is_library(node.module or ""):
+        for alias in node.names:
+            yield (alias.asname or alias.name), "is", ast.parse(f"{node.module}.{alias.name}",
+                                                                mode="eval").body
 
 
 def _suspicious(node, modules):
@@ -256,18 +259,6 @@ def _root(node):
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
         node = node.func if isinstance(node, ast.Call) else node.value
     return getattr(node, "id", None)
-
-
-def _parse(cell):
-    """The AST of a code cell (IPython magics turned into Python first), or None."""
-    if cell.cell_type != "code":
-        return None
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    try:
-        return ast.parse(TransformerManager().transform_cell(cell.source))
-    except (SyntaxError, ValueError):
-        return None
 
 
 # ------------------------------------------------------------------------------- reports

@@ -290,6 +290,9 @@ def verify(root=None):
     root = repo_root(root)
     problems = []
     solutions = solution_paths(root)
+    if not solutions:
+        return [f"no solutions/NN_*.ipynb under {root}: lessons are verified in the course's "
+                "repository, not in an installed copy"]
     for path in solutions:
         rel = f"solutions/{path.name}"
         solution = read(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from gan_course.classroom import grading, lessons
+from gan_course.classroom import course, lessons
 
 SCHEMA_VERSION = 3
 
@@ -26,7 +26,7 @@ def mark(nb):
         if cell.cell_type != "code":
             continue
         alone = nbformat.v4.new_notebook(cells=[cell])
-        calls = grading.check_calls(alone)
+        calls = course.check_calls(alone)
         if lessons.has_solution(cell):
             first = lessons.exercises(alone)[0][0]
             cell.metadata["nbgrader"] = _metadata(f"answer_{first}", solution=True)
@@ -51,7 +51,7 @@ def _asserted(source):
     for statement in reversed(ast.parse(source).body):
         call = getattr(statement, "value", None)
         name = getattr(getattr(call, "func", None), "attr", "")
-        if isinstance(statement, ast.Expr) and grading.CHECK_NAME.match(name):
+        if isinstance(statement, ast.Expr) and course.CHECK_NAME.match(name):
             row, column = statement.lineno - 1, statement.col_offset
             lines[row] = lines[row][:column] + "assert " + lines[row][column:]
     return "".join(lines)
