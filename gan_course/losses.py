@@ -146,8 +146,9 @@ def info_loss(guesses, category, continuous, continuous_weight=0.5):
 def least_squares_discriminator_loss(real_scores, fake_scores):
     """LSGAN (Mao et al. 2017): pull scores of real images to 1 and of fakes to 0, squared.
 
-    Halved, as CycleGAN does, so the discriminator learns at half the generator's pace. The
-    scores are raw outputs (no sigmoid); a PatchGAN gives one per patch and all are averaged.
+    Halved, as CycleGAN does: the 1/2 averages the two terms. It does not slow the discriminator
+    down, since Adam's steps do not depend on the loss's scale (a slower discriminator needs a
+    lower learning rate). The scores are raw outputs (no sigmoid); a PatchGAN gives one per patch and all are averaged.
     """
     real_term = tf.reduce_mean(tf.square(_f32(real_scores) - 1.0))
     fake_term = tf.reduce_mean(tf.square(_f32(fake_scores)))

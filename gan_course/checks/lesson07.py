@@ -120,8 +120,8 @@ def ex_7_3(discriminator_loss, generator_loss):
         what = "discriminator_loss(real_scores, fake_scores)"
         d_mistakes = [
             (2 * d_expected, ("halve the sum, as CycleGAN does: 0.5 * (mean((real - 1)**2) + "
-                              "mean(fake**2)). The discriminator then learns at half the "
-                              "generator's pace.")),
+                              "mean(fake**2)), the average of the two terms. (It does not slow "
+                              "the discriminator: Adam's steps ignore the loss's scale.)")),
             (0.5 * (np.mean(real ** 2) + np.mean((fake - 1) ** 2)),
              "real scores are pulled to 1 and fake ones to 0, not the other way round."),
             (0.5 * (np.mean(np.abs(real - 1)) + np.mean(np.abs(fake))),
