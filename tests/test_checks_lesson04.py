@@ -143,7 +143,7 @@ def test_4_2_mistakes(function, hint, capsys):
 
 
 def _loop(same_real=False, same_z=False, penalty_outside=False, sign=1.0, weight=10.0,
-          train_generator=False, single_update=False):
+          train_generator=False, single_update=False, generator_training=True):
     """A critic loop with one typical mistake switched on."""
 
     def critic_updates(real_batches, latents, generator, critic, optimizer, penalty,
@@ -154,7 +154,7 @@ def _loop(same_real=False, same_z=False, penalty_outside=False, sign=1.0, weight
         for real, z in zip(real_batches, latents):
             real = real_batches[0] if same_real else real
             z = latents[0] if same_z else z
-            fake = generator(z, training=True)
+            fake = generator(z, training=True) if generator_training else generator(z)
             outside = penalty(critic, real, fake) if penalty_outside else None
             with tf.GradientTape() as tape:
                 if train_generator:  # fakes made in the tape: the generator gets a gradient too
@@ -184,6 +184,7 @@ MISTAKES_43 = [
     (_loop(weight=0.0), "add gp_weight * penalty"),
     (_loop(single_update=True), "not one update with the average"),
     (_loop(train_generator=True), "updates only the critic"),
+    (_loop(generator_training=False), "call the generator with training=True"),
     (lambda *args: None if SOLUTION["critic_updates"](*args) else None, "returned None"),
 ]
 

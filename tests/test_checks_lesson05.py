@@ -76,13 +76,16 @@ def _one_hot_encoding(labels, classes):
     return layers.CategoryEncoding(classes, output_mode="one_hot")(labels)
 
 
-def _step(draw="fake", score_fakes="fake", score_real="real", swap_losses=False):
-    """The solution's step with the labels put in the wrong places (a typical mistake)."""
+def _step(draw="fake", score_fakes="fake", score_real="real", swap_losses=False,
+          generator_training=True):
+    """The solution's step with the labels put in the wrong places, or the generator called
+    in inference mode (typical mistakes)."""
     def train_step(real_images, real_labels, z, fake_labels, generator, discriminator,
                    g_optimizer, d_optimizer):
         labels = {"real": real_labels, "fake": fake_labels}
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake_images = generator([z, labels[draw]], training=True)
+            fake_images = (generator([z, labels[draw]], training=True) if generator_training
+                           else generator([z, labels[draw]]))
             real_logits = discriminator([real_images, labels[score_real]], training=True)
             fake_logits = discriminator([fake_images, labels[score_fakes]], training=True)
             d_loss = gc.losses.discriminator_loss(real_logits, fake_logits)
@@ -135,6 +138,7 @@ MISTAKES = [
     ("5.4", _step(score_real="fake", score_fakes="real"), "the labels were swapped"),
     ("5.4", _step(swap_losses=True), "swapped: return d_loss, g_loss"),
     ("5.4", _unconditional_call, "take a list of two inputs"),
+    ("5.4", _step(generator_training=False), "call the generator with training=True"),
 ]
 
 

@@ -209,6 +209,10 @@ _LOOP = ("for each real batch and its latents: make fakes with generator(z, trai
          "penalty(critic, real, fake); then apply the loss's gradient to "
          "critic.trainable_variables with the optimizer; collect the losses.")
 _LOOP_LR = 0.05
+_TRAINING_MODE = ("call the generator with training=True: the course's generators have batch "
+                  "normalisation, which in inference mode (the default outside fit) normalises "
+                  "with its running averages instead of the batch's statistics, so the critic "
+                  "would learn from fakes the training generator does not make.")
 _LOOP_MISTAKES = [
     (dict(same_real=True), ("give each critic update its own real batch: real_batches[i] in "
                             "update i, not the first batch every time.")),
@@ -223,6 +227,7 @@ _LOOP_MISTAKES = [
     (dict(single_update=True), ("update the critic once per real batch, inside the loop: "
                                 "n_critic separate updates, not one update with the average "
                                 "loss.")),
+    (dict(generator_training=False), _TRAINING_MODE),
 ]
 
 
@@ -232,15 +237,20 @@ def _loop_networks(seed):
 
     with _Float32Policy():
         z = keras.Input((3,))
-        generator = keras.Model(z, layers.Dense(2)(layers.Dense(8, activation="tanh")(z)),
-                                name="check_generator")
+        # Batch norm, as in the course's generators: in inference mode it would use its running
+        # averages (set far from any batch's statistics here), so a call without
+        # training=True makes other fakes.
+        h = layers.BatchNormalization(moving_mean_initializer="ones",
+                                      moving_variance_initializer=keras.initializers.Constant(4.0))(
+            layers.Dense(8, activation="tanh")(z))
+        generator = keras.Model(z, layers.Dense(2)(h), name="check_generator")
         x = keras.Input((2,))
         critic = keras.Model(x, layers.Dense(1)(layers.Dense(8, activation="tanh")(x)),
                              name="check_critic")
     rng = seeded(200 + seed)
     for net in (generator, critic):
-        net.set_weights([rng.normal(0.0, 0.7, w.shape).astype(np.float32)
-                         for w in net.get_weights()])
+        for v in net.trainable_variables:
+            v.assign(rng.normal(0.0, 0.7, v.shape).astype(np.float32))
     return generator, critic
 
 
@@ -255,18 +265,19 @@ def _fixed_penalty(critic, real, fake):
 
 def _reference_loop(reals, latents, generator, critic, gp_weight=losses.GP_WEIGHT,
                     same_real=False, same_z=False, penalty_in_tape=True, sign=1.0,
-                    single_update=False):
+                    single_update=False, generator_training=True):
     """The critic's weights after the loop (or a typical mistake), and its losses, computed on
-    a copy of the critic."""
+    a copy of the critic; the generator's running averages are left as they were."""
     import keras
     import tensorflow as tf
 
     copy = keras.models.clone_model(critic)
     copy.set_weights(critic.get_weights())
+    generator_state = generator.get_weights()
     results, grads_sum = [], None
     for i in range(len(reals)):
         real = reals[0 if same_real else i]
-        fake = generator(latents[0 if same_z else i], training=True)
+        fake = generator(latents[0 if same_z else i], training=generator_training)
         penalty = None if penalty_in_tape else _fixed_penalty(copy, real, fake)
         with tf.GradientTape() as tape:
             if penalty_in_tape:
@@ -285,6 +296,7 @@ def _reference_loop(reals, latents, generator, critic, gp_weight=losses.GP_WEIGH
     if single_update:
         for v, g in zip(copy.trainable_variables, grads_sum):
             v.assign(v - _LOOP_LR * g / len(reals))
+    generator.set_weights(generator_state)
     return _flat(copy.trainable_variables), results
 
 

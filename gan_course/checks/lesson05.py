@@ -216,6 +216,11 @@ _STEP_MISTAKES = [
                            "with g_optimizer.")),
     ({"d_follows": None}, "the discriminator did not change: apply its gradients with "
                           "d_optimizer."),
+    ({"generator_training": False},
+     ("call the generator with training=True: the course's generators have batch "
+      "normalisation, which in inference mode (the default outside fit) normalises with its "
+      "running averages instead of the batch's statistics, so the step would train on other "
+      "fakes than the generator makes while training.")),
 ]
 
 
@@ -228,7 +233,12 @@ def _step_networks(seed):
     with _Float32Policy():
         z, label = keras.Input((latent,)), keras.Input((), dtype="int32")
         h = layers.Concatenate()([z, layers.Embedding(classes, 2)(label)])
-        h = layers.LeakyReLU(0.2)(layers.Dense(8)(h))
+        # Batch norm, as in the course's generators; its running averages are set far from any
+        # batch's statistics, so a call without training=True makes other fakes.
+        h = layers.BatchNormalization(moving_mean_initializer="ones",
+                                      moving_variance_initializer=keras.initializers.Constant(4.0))(
+            layers.Dense(8)(h))
+        h = layers.LeakyReLU(0.2)(h)
         x = layers.Reshape(image)(layers.Activation("tanh")(layers.Dense(16)(h)))
         generator = keras.Model([z, label], x, name="check_generator")
         x_in, d_label = keras.Input(image), keras.Input((), dtype="int32")
@@ -237,8 +247,8 @@ def _step_networks(seed):
         discriminator = keras.Model([x_in, d_label], layers.Dense(1)(h), name="check_discriminator")
     rng = seeded(200 + seed)
     for net in (generator, discriminator):
-        net.set_weights([rng.normal(0.0, 0.8, w.shape).astype(np.float32)
-                         for w in net.get_weights()])
+        for v in net.trainable_variables:
+            v.assign(rng.normal(0.0, 0.8, v.shape).astype(np.float32))
     return generator, discriminator
 
 
@@ -248,15 +258,16 @@ def _flat(variables):
 
 def _reference_step(batch, generator, discriminator, draw_with="fake", score_fakes_with="fake",
                     score_real_with="real", g_loss_fn=losses.generator_loss, g_follows="g",
-                    d_follows="d", swap_optimizers=False):
+                    d_follows="d", swap_optimizers=False, generator_training=True):
     """The weights after one SGD step of the conditional recipe (or of a typical mistake), and
-    the two losses; the networks themselves are left unchanged."""
+    the two losses; the networks themselves, running averages included, are left unchanged."""
     import tensorflow as tf
 
     real, real_labels, z, fake_labels = batch
     labels = {"real": real_labels, "fake": fake_labels}
+    generator_state = generator.get_weights()
     with tf.GradientTape(persistent=True) as tape:
-        fake = generator([z, labels[draw_with]], training=True)
+        fake = generator([z, labels[draw_with]], training=generator_training)
         real_logits = discriminator([real, labels[score_real_with]], training=True)
         fake_logits = discriminator([fake, labels[score_fakes_with]], training=True)
         loss = {"d": losses.discriminator_loss(real_logits, fake_logits),
@@ -272,8 +283,10 @@ def _reference_step(batch, generator, discriminator, draw_with="fake", score_fak
         return _flat([v.numpy() - lr * tf.convert_to_tensor(g).numpy()
                       for v, g in zip(variables, grads)])
 
-    return (updated(generator, g_follows, g_lr), updated(discriminator, d_follows, d_lr),
-            float(loss["d"]), float(loss["g"]))
+    result = (updated(generator, g_follows, g_lr), updated(discriminator, d_follows, d_lr),
+              float(loss["d"]), float(loss["g"]))
+    generator.set_weights(generator_state)
+    return result
 
 
 def _close(a, b):
