@@ -160,3 +160,125 @@ def infogan_layout(noise, categories, continuous):
             "(G and Q both minimise it)", color="tab:orange", ha="center", fontsize=9)
     fig.suptitle("InfoGAN: a code in the latent, and a second head that reads it back", fontsize=11)
     return fig
+
+
+def penalty_interpolates(n=12, seed=0, real_centre=(2.0, 1.0), fake_centre=(-1.0, -0.5)):
+    """Where WGAN-GP's penalty looks: each real point is paired with one fake, and the critic's
+    gradient is measured at one point drawn uniformly on the segment between them (one
+    ``e ~ U[0, 1]`` per pair, the same for every coordinate)."""
+    rng = np.random.default_rng(seed)
+    real = np.asarray(real_centre) + 0.35 * rng.standard_normal((n, 2))
+    fake = np.asarray(fake_centre) + 0.5 * rng.standard_normal((n, 2))
+    e = rng.uniform(0.0, 1.0, (n, 1))
+    between = e * real + (1 - e) * fake
+    fig = Figure(figsize=(6.5, 4.6), layout="constrained")
+    ax = fig.subplots()
+    for r, f in zip(real, fake):
+        ax.plot(*np.stack([r, f]).T, color="0.75", lw=0.8, zorder=1)
+    ax.scatter(*real.T, color="tab:blue", s=28, label="real x", zorder=2)
+    ax.scatter(*fake.T, color="tab:orange", s=28, label="fake G(z)", zorder=2)
+    ax.scatter(*between.T, color="black", marker="x", s=36, zorder=3,
+               label="x̂ = e·x + (1 − e)·G(z), e ~ U[0, 1]")
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("The penalty asks for ‖∇f(x̂)‖ = 1 at points between real and fake samples",
+                 fontsize=10)
+    return fig
+
+
+def projection_discriminator():
+    """The projection discriminator (Miyato and Koyama 2018): one logit is a label-free score
+    of the image's features plus the inner product of those features with the label's
+    embedding."""
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    ax = fig.subplots()
+    _blank(ax, 10, 3.8)
+    places = {"x": (0.7, 2.6), "phi": (2.6, 2.6), "psi": (5.0, 3.3), "y": (0.7, 0.8),
+              "V": (2.6, 0.8), "dot": (5.0, 1.6), "sum": (7.2, 2.4), "logit": (9.0, 2.4)}
+    labels = {"x": "image x", "phi": "shared layers\nφ(x): features", "psi": "ψ(φ(x))\nlabel-free score",
+              "y": "label y", "V": "embedding\nV_y", "dot": "⟨V_y, φ(x)⟩\ndoes x look like y?",
+              "sum": "+", "logit": "logit"}
+    colors = {"phi": "#cfe3f5", "psi": "#cfe3f5", "V": "#fdd0a2", "dot": "#fdd0a2"}
+    for name, xy in places.items():
+        _box(ax, xy, labels[name], colors.get(name, "white"), 12 if name == "sum" else 9)
+    for a, b in [("x", "phi"), ("phi", "psi"), ("phi", "dot"), ("y", "V"), ("V", "dot"),
+                 ("psi", "sum"), ("dot", "sum"), ("sum", "logit")]:
+        _arrow(ax, places[a], places[b])
+    fig.suptitle("The projection discriminator: the label enters at the end, as an inner "
+                 "product with the image's features", fontsize=11)
+    return fig
+
+
+def cycle_consistency():
+    """The CycleGAN's two cycles and its identity terms: G paints photos, F photographs
+    paintings, each round trip must come home, and each discriminator judges one domain."""
+    fig = Figure(figsize=(10.5, 4.8), layout="constrained")
+    ax = fig.subplots()
+    _blank(ax, 10.5, 4.8)
+    photo, painting = "#dfefd8", "#fde0c5"
+    rows = {"top": 3.7, "bottom": 1.5}
+    for row, (a, net1, b, net2, c, colors) in {
+        "top": ("photo x", "G", "G(x)", "F", "F(G(x)) ≈ x", (photo, painting, photo)),
+        "bottom": ("painting y", "F", "F(y)", "G", "G(F(y)) ≈ y", (painting, photo, painting)),
+    }.items():
+        y = rows[row]
+        xs = (0.9, 2.5, 4.1, 5.7, 7.4)
+        for x, text, color in zip(xs, (a, net1, b, net2, c),
+                                  (colors[0], "white", colors[1], "white", colors[2])):
+            _box(ax, (x, y), text, color, 10)
+        for x0, x1 in zip(xs, xs[1:]):
+            _arrow(ax, (x0, y), (x1, y))
+        _arrow(ax, (xs[-1], y - 0.25), (xs[0], y - 0.25), "tab:green", dashed=True, rad=0.25)
+    ax.text(4.1, 2.75, "cycle loss: |F(G(x)) − x| + |G(F(y)) − y|, weighted 10", ha="center",
+            color="tab:green", fontsize=9)
+    _box(ax, (9.4, 3.7), "D_Y: G(x) or\na real painting?", painting, 9)
+    _box(ax, (9.4, 1.5), "D_X: F(y) or\na real photo?", photo, 9)
+    _arrow(ax, (4.1, rows["top"]), (9.4, 3.7), "0.5", rad=-0.25)
+    _arrow(ax, (4.1, rows["bottom"]), (9.4, 1.5), "0.5", rad=0.25)
+    ax.text(5.2, 0.2, "identity loss: G(y) ≈ y and F(x) ≈ x (a picture already in the target "
+            "domain should pass unchanged), weighted 5", ha="center", fontsize=9)
+    fig.suptitle("CycleGAN: two translators, two cycles, two discriminators", fontsize=11)
+    return fig
+
+
+def receptive_field(layers):
+    """The side of the input window one output score of a stack of convolutions sees, from its
+    ``(kernel, stride)`` pairs, first layer first."""
+    field = 1
+    for kernel, stride in reversed(list(layers)):
+        field = field * stride + (kernel - stride)
+    return field
+
+
+def patchgan_field(layers=((4, 2), (4, 2), (4, 2), (4, 1), (4, 1)), image_size=128):
+    """One PatchGAN score and the square of the input it sees (its receptive field, computed
+    from ``layers``), beside the grid of scores over the whole picture."""
+    field = receptive_field(layers)
+    stride = int(np.prod([s for _, s in layers]))
+    scores = max(1, image_size // stride)
+    fig = Figure(figsize=(9.5, 4.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.set_xlim(0, image_size)
+    left.set_ylim(image_size, 0)
+    left.add_patch(FancyBboxPatch((0, 0), image_size, image_size, boxstyle="square,pad=0",
+                                  facecolor="#eeeeee", edgecolor="0.4"))
+    corner = image_size / 2 - field / 2
+    left.add_patch(FancyBboxPatch((corner, corner), field, field, boxstyle="square,pad=0",
+                                  facecolor="#fdd0a2", edgecolor="tab:orange", alpha=0.8))
+    left.set_title(f"input {image_size} x {image_size}: one score sees {field} x {field} pixels",
+                   fontsize=10)
+    left.set_aspect("equal")
+    grid = np.zeros((scores, scores))
+    grid[scores // 2, scores // 2] = 1
+    right.imshow(grid, cmap="Oranges", vmin=0, vmax=1.4)
+    right.set_title(f"output ('same' padding): {scores} x {scores} scores, one per overlapping "
+                    "patch", fontsize=10)
+    for ax in (left, right):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"A PatchGAN, layers (kernel, stride) {list(layers)}: a receptive field of "
+                 f"{field} pixels.\nOnly the window's pixels enter the score directly; instance "
+                 "norm still mixes in statistics of the whole picture.", fontsize=10)
+    return fig

@@ -36,3 +36,28 @@ def test_phase_kernels_show_each_phase_and_its_sum():
 def test_diagrams_are_figures_with_their_labels(draw):
     fig = draw()
     assert fig.axes and any("gradient" in t or "info loss" in t for t in _texts(fig))
+
+
+def test_the_penalty_s_points_lie_between_their_real_and_fake_pair():
+    fig = diagrams.penalty_interpolates(n=10, seed=3)
+    real, fake, between = (c.get_offsets() for c in fig.axes[0].collections)
+    # each x-hat is e * real + (1 - e) * fake for one e in [0, 1]: collinear and in between
+    e = np.sum((between - fake) * (real - fake), axis=1) / np.sum((real - fake) ** 2, axis=1)
+    np.testing.assert_allclose(e[:, None] * real + (1 - e[:, None]) * fake, between, atol=1e-9)
+    assert (e >= 0).all() and (e <= 1).all() and len(set(np.round(e, 6))) == 10
+
+
+def test_a_patchgan_s_receptive_field_is_computed_from_its_layers():
+    assert diagrams.receptive_field([(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)]) == 70
+    assert diagrams.receptive_field([(4, 2), (4, 2), (4, 1), (4, 1)]) == 34
+    assert diagrams.receptive_field([(3, 1)]) == 3
+    fig = diagrams.patchgan_field(((4, 2), (4, 2), (4, 1), (4, 1)), image_size=64)
+    assert "one score sees 34 x 34 pixels" in _texts(fig)[-2]
+
+
+@pytest.mark.parametrize("draw, words", [
+    (diagrams.projection_discriminator, "⟨V_y, φ(x)⟩"),
+    (diagrams.cycle_consistency, "cycle loss"),
+])
+def test_lessons_04_to_07_diagrams_carry_their_labels(draw, words):
+    assert any(words in t for t in _texts(draw()))
