@@ -94,7 +94,7 @@ def test_4_1_mistakes(functions, hint, capsys):
 
 
 def _penalty(draw_e=None, norm="per_example", square=True, weight=1.0, watch=True,
-             mean=True, to_numpy=False):
+             mean=True, to_numpy=False, one_sided=False):
     """A gradient penalty with one typical mistake switched on."""
 
     def gradient_penalty(critic, real, fake):
@@ -113,6 +113,8 @@ def _penalty(draw_e=None, norm="per_example", square=True, weight=1.0, watch=Tru
         else:  # the last axis only
             norms = tf.norm(grads, axis=-1)
         gap = norms - 1.0
+        if one_sided:
+            gap = tf.maximum(gap, 0.0)
         value = tf.square(gap) if square else gap
         value = weight * (tf.reduce_mean(value) if mean else tf.reduce_sum(value))
         return value.numpy() if to_numpy else value
@@ -129,6 +131,7 @@ MISTAKES_42 = [
     (_penalty(norm="batch"), "norm per example"),
     (_penalty(norm="last"), "not only the last one"),
     (_penalty(square=False), "square the distance from 1"),
+    (_penalty(one_sided=True), "one-sided penalty"),
     (_penalty(weight=10.0), "without the weight 10"),
     (_penalty(mean=False), "do not sum"),
     (_penalty(watch=False), "tape.watch(x_hat)"),

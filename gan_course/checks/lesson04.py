@@ -94,6 +94,10 @@ def _penalty_mistakes(per_position, norm, batch):
         ((np.sqrt(batch) * norm - 1) ** 2, ("take the norm per example (sum the squares over "
                                             "axis=[1, 2, 3], not over the whole batch), then "
                                             "average (norm - 1)^2 over the batch.")),
+        (max(norm - 1, 0.0) ** 2, ("this is the one-sided penalty max(0, ||g|| - 1)^2, which "
+                                   "leaves a critic whose gradients are shorter than 1 alone. "
+                                   "WGAN-GP's penalty is two-sided, (||g|| - 1)^2: it pulls the "
+                                   "norm towards 1 from below too.")),
         (abs(norm - 1), "square the distance from 1: the penalty is (||g|| - 1)^2."),
         (norm - 1, "square the distance from 1: the penalty is (||g|| - 1)^2."),
         ((norm ** 2 - 1) ** 2, ("the norm is the square root of the sum of squares: "
