@@ -82,7 +82,8 @@ class Run:
         return quality, recipe.bar(quality)
 
     def save_samples(self, path, n=64, seed=0, labels=None):
-        """Write ``n`` samples to an ``.npz`` readable without the library (see DESIGN.md)."""
+        """Write ``n`` samples to an ``.npz`` readable without the library (see DESIGN.md);
+        returns the file written (``.npz`` is added to a path without it, as NumPy does)."""
         out = {}
         if labels is not None:
             labels = np.resize(np.asarray(labels, np.int64), n)
@@ -90,6 +91,8 @@ class Run:
         samples = np.asarray(self.generate(n, seed=seed, labels=labels), np.float32)
         out["points" if samples.ndim == 2 else "images"] = samples
         path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, **out)
         return path

@@ -29,6 +29,10 @@ def test_train_then_sample_with_labels_cycled(tmp_path, capsys):
     assert "steps" in capsys.readouterr().out
     assert cli.main(["train", "mlp_gan", "--profile", "quick", "--out", str(out), "--resume"]) == 0
     assert cli.main(["sample", str(out), "--n", "12", "--out", str(tmp_path / "s.npz")]) == 0
+    capsys.readouterr()
+    assert cli.main(["sample", str(out), "--n", "2", "--out", str(tmp_path / "samples")]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'samples.npz'}"
+    assert (tmp_path / "samples.npz").is_file()
     assert cli.main(["sample", str(out), "--n", "4", "--labels", "0,1",
                      "--out", str(tmp_path / "l.npz")]) == 2
     assert "not a conditional model" in capsys.readouterr().err

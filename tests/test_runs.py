@@ -112,6 +112,11 @@ def test_sample_npz_for_other_tools(quick_run, tmp_path):
         assert f["images"].shape == (10, 28, 28, 1) and f["images"].dtype == np.float32
 
 
+def test_sample_path_without_npz_is_the_file_written(quick_run, tmp_path):
+    path = quick_run.save_samples(tmp_path / "samples", n=2)
+    assert path == tmp_path / "samples.npz" and path.is_file()
+
+
 @pytest.mark.parametrize("dataset", [
     "mnist", pytest.param("fashion_mnist", marks=pytest.mark.data("fashion_mnist"))])
 def test_dcgan_trains_on_both_datasets(tmp_path, dataset):
