@@ -20,6 +20,10 @@ class CheckpointError(RuntimeError):
     """A checkpoint is unreadable or belongs to a different model."""
 
 
+class NotARunError(ValueError):
+    """A folder's ``config.json`` is not the one ``gc.train`` writes."""
+
+
 class RunMismatchError(ValueError):
     """``resume=True`` asked for another model, dataset or seed than the run directory holds."""
 
@@ -126,10 +130,11 @@ def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=Fal
                 f"{out} already holds a run. Pass resume=True (--resume) to continue it, "
                 f"overwrite=True (--overwrite) to start again, or choose another out_dir (--out)."
             )
+        read_spec(out, broken_ok=True)  # another program's config.json is never deleted
         if is_chief(strategy):
             _clear_run(out)
     if resume and (out / "config.json").exists():
-        spec = _read_json(out / "config.json")
+        spec = read_spec(out)
         _check_same_run(out, spec, model, dataset, seed)
         if profile is not None and spec["profile"] != prof.name:
             warnings.warn(f"{out} was trained with the {spec['profile']} profile; resuming it as "
@@ -203,12 +208,34 @@ def load_run(out_dir, precision=None, strategy=None):
     out = Path(out_dir)
     if not (out / "config.json").is_file():
         raise FileNotFoundError(f"{out} is not a run directory (no config.json)")
-    spec = json.loads((out / "config.json").read_text())
+    spec = read_spec(out)
     if precision is not None:
         spec["precision"] = config.check_precision(precision)
     run = _build(out, spec, config.make_strategy(strategy))
     _restore(run)
     return run
+
+
+SPEC_KEYS = ("model", "dataset", "profile", "seed", "image_shape", "settings")
+
+
+def read_spec(out, broken_ok=False):
+    """The ``config.json`` of the run directory ``out``: a :class:`NotARunError` naming the file
+    when it is not what ``gc.train`` writes, a ValueError when it is not readable JSON (unless
+    ``broken_ok``: a run's file cut short, then None)."""
+    path = Path(out) / "config.json"
+    try:
+        spec = _read_json(path)
+    except ValueError:
+        if broken_ok:
+            return None
+        raise
+    missing = [key for key in SPEC_KEYS if not isinstance(spec, dict) or key not in spec]
+    if missing:
+        raise NotARunError(f"{path} is not a training run's config.json: it lacks "
+                         f"{', '.join(missing)} (gc.train writes {', '.join(SPEC_KEYS)}). "
+                         f"Give the folder of a run, or train into another out_dir.")
+    return spec
 
 
 def run_precision(spec):
@@ -373,7 +400,14 @@ def format_metrics(m):
 
 
 def _read_json(path):
-    return json.loads(path.read_text()) if path.exists() else None
+    """A JSON file of a run directory (None if it is absent); a clear error if it is broken."""
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not readable JSON ({err}); it was cut short or edited. "
+                         f"Delete the run directory (or pass overwrite=True) to start again.") from None
 
 
 def _clear_run(out):

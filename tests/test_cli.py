@@ -21,6 +21,24 @@ def test_sample_needs_a_run_directory(tmp_path, capsys):
     assert "not a run directory" in capsys.readouterr().err
 
 
+def test_a_folder_that_is_not_a_run_is_one_line(tmp_path, capsys):
+    (tmp_path / "config.json").write_text('{"name": "my own project"}')
+    assert cli.main(["sample", str(tmp_path), "--out", str(tmp_path / "s.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{tmp_path / 'config.json'} is not a training run's config.json" in err
+
+
+@needs_mnist
+def test_out_under_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    out = tmp_path / "notes.txt" / "run"
+    assert cli.main(["train", "mlp_gan", "--profile", "quick", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"gan-course train: error: {out}: Not a directory")
+    assert "a part of that path is a file" in err and err.count("\n") == 1
+
+
 @needs_mnist
 def test_train_then_sample_with_labels_cycled(tmp_path, capsys):
     out = tmp_path / "run"

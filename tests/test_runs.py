@@ -47,6 +47,31 @@ def test_existing_run_is_never_overwritten(quick_run):
         gc.train("mlp_gan", profile="quick", out_dir=quick_run.directory, verbose=0)
 
 
+def test_a_folder_that_is_not_a_run_is_named(tmp_path):
+    foreign = tmp_path / "project"
+    foreign.mkdir()
+    (foreign / "config.json").write_text('{"name": "my own project"}')
+    for load in (lambda: gc.load_run(foreign),
+                 lambda: gc.train("mlp_gan", out_dir=foreign, resume=True, verbose=0),
+                 lambda: gc.train("mlp_gan", out_dir=foreign, overwrite=True, verbose=0)):
+        with pytest.raises(runs.NotARunError, match=r"project/config\.json is not a training "
+                                                    r"run's config\.json: it lacks model"):
+            load()
+    assert (foreign / "config.json").read_text() == '{"name": "my own project"}'
+
+
+def test_a_truncated_config_json_is_named(quick_run, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text(
+        (quick_run.directory / "config.json").read_text()[:40])
+    with pytest.raises(ValueError, match=r"broken/config\.json is not readable JSON"):
+        gc.load_run(broken)
+    run = gc.train("mlp_gan", dataset="mnist", profile="quick", out_dir=broken, overwrite=True,
+                   verbose=0)  # a run's file cut short: training again replaces it
+    assert run.spec["model"] == "mlp_gan"
+
+
 def test_resuming_under_another_profile_warns(quick_run):
     with pytest.warns(UserWarning, match="trained with the quick profile"):
         run = gc.train("mlp_gan", profile="classroom", out_dir=quick_run.directory, resume=True,
