@@ -158,13 +158,29 @@ def make_strategy(strategy=None):
     if strategy == "default":
         return tf.distribute.get_strategy()
     if strategy == "mirrored":
-        if tf.config.list_logical_devices("GPU"):
-            return tf.distribute.MirroredStrategy()
-        return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
+        devices = tuple(d.name for d in (tf.config.list_logical_devices("GPU")
+                                         or tf.config.list_logical_devices("CPU")))
+        return _one_per_process(("mirrored", devices),
+                                lambda: tf.distribute.MirroredStrategy(list(devices)))
     if strategy == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _one_per_process(("multiworker", os.environ.get("TF_CONFIG", "")),
+                                tf.distribute.MultiWorkerMirroredStrategy)
     raise ValueError(f"Unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}, "
                      f"or pass a tf.distribute.Strategy")
+
+
+_STRATEGIES = {}
+
+
+def _one_per_process(key, make):
+    """The strategy made for ``key`` (kind and devices) the first time this process asked.
+
+    A second MirroredStrategy over the same devices numbers its collective operations from
+    the start again, so a second model trained under it clashes with the first ("Shape mismatch
+    in the collective instance"): every run of a process shares one."""
+    if key not in _STRATEGIES:
+        _STRATEGIES[key] = make()
+    return _STRATEGIES[key]
 
 
 def strategy_name(strategy):
