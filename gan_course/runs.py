@@ -248,9 +248,9 @@ def _build(out, spec, strategy):
     import tensorflow as tf
 
     settings = config.RunSettings(**spec["settings"])
-    config.seed_everything(spec["seed"])
     config.grow_gpu_memory()
-    with config.precision_policy(run_precision(spec)), strategy.scope():
+    with (config.seeded(spec["seed"]), config.precision_policy(run_precision(spec)),
+          strategy.scope()):
         model = models.get(spec["model"]).build(settings, tuple(spec["image_shape"]), spec["seed"])
         checkpoint = tf.train.Checkpoint(**_checkpointed(model),
                                          epoch=tf.Variable(0, dtype=tf.int64))
@@ -319,9 +319,10 @@ def _fit(run, verbose, extra_callbacks):
                      cbs.EpochCheckpoint(run._manager, run._checkpoint.epoch),
                      *_sample_callbacks(run), *extra_callbacks]
         began = time.perf_counter()
-        run.model.fit(stream, epochs=settings.epochs, initial_epoch=start_epoch,
-                      steps_per_epoch=settings.steps_per_epoch, callbacks=callbacks,
-                      verbose=verbose, shuffle=False)
+        with config.remapper_off():  # every model, also those with a fit of their own
+            run.model.fit(stream, epochs=settings.epochs, initial_epoch=start_epoch,
+                          steps_per_epoch=settings.steps_per_epoch, callbacks=callbacks,
+                          verbose=verbose, shuffle=False)
         seconds = time.perf_counter() - began
         previous = run.metrics or {}
         _write_metrics(run, settings, previous.get("wall_seconds", 0.0) + seconds,

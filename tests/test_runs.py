@@ -42,6 +42,18 @@ def test_load_run_restores_the_same_generator(quick_run):
     np.testing.assert_allclose(loaded.generate(4, seed=5), quick_run.generate(4, seed=5), atol=1e-6)
 
 
+def test_loading_a_run_leaves_the_students_random_generators_alone(quick_run):
+    import random
+
+    random.seed(7)
+    np.random.seed(7)
+    expected = random.random(), np.random.random()
+    random.seed(7)
+    np.random.seed(7)
+    gc.load_run(quick_run.directory)
+    assert (random.random(), np.random.random()) == expected
+
+
 def test_existing_run_is_never_overwritten(quick_run):
     with pytest.raises(FileExistsError, match="resume=True"):
         gc.train("mlp_gan", profile="quick", out_dir=quick_run.directory, verbose=0)
