@@ -16,6 +16,32 @@ def test_doctor_reports_devices_and_data(capsys):
     assert "tensorflow / keras" in out and "profile" in out and "dataset mnist" in out
 
 
+def test_doctor_reports_a_mistyped_profile_and_a_data_path_that_is_a_file(tmp_path, monkeypatch,
+                                                                           capsys):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "quik")
+    (tmp_path / "data.zip").write_bytes(b"PK")
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "data.zip"))
+    assert cli.main(["doctor"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    profile = next(row for row in rows if " profile " in row)
+    assert profile.startswith("--") and "Unknown profile 'quik'" in profile
+    root = next(row for row in rows if "GAN_COURSE_DATA" in row)
+    assert root.startswith("--") and "data.zip is a file; expected a folder" in root
+
+
+def test_doctor_prints_its_table_without_tensorflows_start_up_lines():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-m", "gan_course.cli", "doctor"], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0 and "tensorflow / keras" in done.stdout, done.stderr[-2000:]
+    for line in ("oneDNN", "cuda", "absl::InitializeLog"):
+        assert line not in done.stderr, done.stderr[-2000:]
+
+
 def test_sample_needs_a_run_directory(tmp_path, capsys):
     assert cli.main(["sample", str(tmp_path), "--n", "4", "--out", str(tmp_path / "s.npz")]) == 2
     assert "not a run directory" in capsys.readouterr().err
