@@ -5,11 +5,10 @@ doctor, cli); each further concern has a room of its own: ``models``, ``art``, `
 ``checks`` and ``classroom`` (docs/architecture.md).
 """
 
-import os
+from gan_course import art  # noqa: F401 - registers the art/ and folder: image sets
+from gan_course.config import quiet_tensorflow_start
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from gan_course import art  # noqa: E402,F401 - registers the art/ and folder: image sets
+quiet_tensorflow_start()  # TensorFlow's C++ start-up lines hidden, in this process only
 
 __version__ = "0.1.0"
 

@@ -54,6 +54,7 @@ def _cmd_stylize(args):
     from gan_course.art import style
 
     overrides = {} if args.style_weight is None else {"style_weight": args.style_weight}
+    style.output_paths(args.out, (args.content, args.style), overwrite=args.force)
     result = style.transfer(args.content, args.style, steps=args.steps, features=args.features,
                             profile=args.profile, seed=args.seed, **overrides)
     picture, summary = result.save(args.out)
@@ -125,6 +126,8 @@ def build_parser():
     p.add_argument("--style", required=True,
                    help="a painting's name, an image file, or folder:PATH")
     p.add_argument("--out", required=True, help="output .png; the summary goes to the .json beside it")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUT.png and OUT.json if they exist (never an input image)")
     p.add_argument("--steps", type=int, default=None, help="optimisation steps (default: the profile's)")
     p.add_argument("--style-weight", type=float, default=None, help="weight of the style loss")
     p.add_argument("--features", default="auto", choices=["auto", "vgg19", "random"])
@@ -141,9 +144,18 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as err:
-        print(f"gan-course {args.command}: error: {err}", file=sys.stderr)
+    except (ValueError, OSError, RuntimeError) as err:
+        print(f"gan-course {args.command}: error: {_words(err)}", file=sys.stderr)
         return 2
+
+
+def _words(err):
+    """An error in one line; the system's own file errors name the file and what was wrong."""
+    if isinstance(err, OSError) and err.filename is not None and err.strerror:
+        hint = ("; a part of that path is a file where a folder was expected"
+                if isinstance(err, NotADirectoryError) else "")
+        return f"{err.filename}: {err.strerror}{hint}"
+    return str(err)
 
 
 if __name__ == "__main__":

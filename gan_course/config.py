@@ -58,17 +58,27 @@ def gpu_available():
     return bool(gpu.tensorflow_gpus())
 
 
-def skip_failing_remapper():
-    """On a machine without a GPU, turn off Grappler's remapper for the graphs traced from now on.
+@contextlib.contextmanager
+def remapper_off():
+    """On a machine without a GPU, Grappler's remapper off for the graphs run inside the block;
+    the previous setting is put back after it (the student's own graphs keep TensorFlow's).
 
     On a CPU its Conv2D + BiasAdd + LeakyRelu fusion fails on every discriminator's training
     graph: it leaves the graph as it was and prints "E0000 ... remapper failed: INVALID_ARGUMENT"
     into the notebook, which reads like an error in the student's code. Without it the course's
-    training steps and style transfer run as fast (benchmarks/RESULTS.md, "Speed")."""
+    training steps run as fast (benchmarks/RESULTS.md, "Speed"). TensorFlow reads the option
+    when a graph first runs, so the block must hold the first step (``fit`` does)."""
+    if gpu_available():
+        yield
+        return
     import tensorflow as tf
 
-    if not gpu_available():
-        tf.config.optimizer.set_experimental_options({"remapping": False})
+    previous = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    tf.config.optimizer.set_experimental_options({"remapping": False})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({"remapping": previous})
 
 
 def default_profile_name():
@@ -86,7 +96,8 @@ def profile(name=None):
 
 
 def seed_everything(seed=0):
-    """Seed Python, NumPy, TensorFlow and Keras so a run can be repeated exactly.
+    """Seed Python, NumPy, TensorFlow and Keras so a run can be repeated exactly (the course's
+    own functions use :func:`seeded`, which gives Python's and NumPy's generators back).
 
     TensorFlow's global op determinism is left off: Keras turns XLA off under it, and XLA doubles
     the speed of the course's train steps on a CPU. The course's runs are repeatable without it
@@ -95,6 +106,82 @@ def seed_everything(seed=0):
     import keras
 
     keras.utils.set_random_seed(int(seed))
+
+
+@contextlib.contextmanager
+def seeded(seed=0):
+    """:func:`seed_everything` inside the block; Python's and NumPy's global generators are
+    put back afterwards as they were, so a student's own random draws go on undisturbed.
+    (TensorFlow's and Keras' global seeds stay set, as ``keras.utils.set_random_seed`` sets them.)"""
+    import random
+
+    import numpy as np
+
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    seed_everything(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"
+
+
+def quiet_tensorflow_start(level="2"):
+    """Hide TensorFlow's C++ info and warning lines in this process only.
+
+    TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` once, while it loads; the variable is set just for
+    that moment and then taken away again, so programs this process starts (a student's own
+    scripts) inherit nothing. Nothing changes when TensorFlow is loaded already or the variable
+    is set (the student's choice)."""
+    import sys
+
+    if "tensorflow" in sys.modules or _LOG_LEVEL in os.environ or any(
+            isinstance(finder, _QuietStart) for finder in sys.meta_path):
+        return
+    sys.meta_path.insert(0, _QuietStart(level))
+
+
+class _QuietStart:
+    """An import hook that loads the ``tensorflow`` package with ``TF_CPP_MIN_LOG_LEVEL`` set."""
+
+    def __init__(self, level):
+        self.level = level
+
+    def find_spec(self, name, path=None, target=None):
+        import importlib.util
+        import sys
+
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader, self.level)
+        return spec
+
+
+class _QuietLoader:
+    """The package's own loader, run with the log level set; the module keeps its own loader."""
+
+    def __init__(self, loader, level):
+        self.loader, self.level = loader, level
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__spec__.loader = module.__loader__ = self.loader
+        os.environ[_LOG_LEVEL] = self.level
+        try:
+            self.loader.exec_module(module)
+        finally:
+            os.environ.pop(_LOG_LEVEL, None)
 
 
 def use_mixed_precision(prof=None):
@@ -158,13 +245,29 @@ def make_strategy(strategy=None):
     if strategy == "default":
         return tf.distribute.get_strategy()
     if strategy == "mirrored":
-        if tf.config.list_logical_devices("GPU"):
-            return tf.distribute.MirroredStrategy()
-        return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
+        devices = tuple(d.name for d in (tf.config.list_logical_devices("GPU")
+                                         or tf.config.list_logical_devices("CPU")))
+        return _one_per_process(("mirrored", devices),
+                                lambda: tf.distribute.MirroredStrategy(list(devices)))
     if strategy == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return _one_per_process(("multiworker", os.environ.get("TF_CONFIG", "")),
+                                tf.distribute.MultiWorkerMirroredStrategy)
     raise ValueError(f"Unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}, "
                      f"or pass a tf.distribute.Strategy")
+
+
+_STRATEGIES = {}
+
+
+def _one_per_process(key, make):
+    """The strategy made for ``key`` (kind and devices) the first time this process asked.
+
+    A second MirroredStrategy over the same devices numbers its collective operations from
+    the start again, so a second model trained under it clashes with the first ("Shape mismatch
+    in the collective instance"): every run of a process shares one."""
+    if key not in _STRATEGIES:
+        _STRATEGIES[key] = make()
+    return _STRATEGIES[key]
 
 
 def strategy_name(strategy):

@@ -1,19 +1,30 @@
 """``gan-course doctor``: what this machine offers the course."""
 
+import contextlib
+import os
+import sys
+import tempfile
+
 from gan_course import config, data, metrics
 
 
 def report():
     """Rows of (what, finding, ok) describing versions, devices, profile and data."""
-    summary = config.device_summary()
+    try:
+        profile_row = ("profile", f"{config.profile().name} (set GAN_COURSE_PROFILE to change)",
+                       True)
+        summary = config.device_summary()
+    except ValueError as err:  # a mistyped $GAN_COURSE_PROFILE: reported, the rest as default
+        summary = config.device_summary(config.default_profile_name())
+        profile_row = ("profile", f"{err}; until then: {summary['profile']}", False)
     rows = [
         ("python", summary["python"], True),
         ("tensorflow / keras", f"{summary['tensorflow']} / {summary['keras']}",
          summary["keras"].startswith("3")),
         *gpu_rows(summary),
-        ("profile", f"{summary['profile']} (set GAN_COURSE_PROFILE to change)", True),
+        profile_row,
         *precision_rows(summary),
-        ("GAN_COURSE_DATA", str(data.data_root() or "unset"), True),
+        data_root_row(),
     ]
     for name in data.IMAGE_SETS:
         found = [str(root / data.IMAGE_SETS[name]["file"])
@@ -27,6 +38,17 @@ def report():
     folders = sorted(p.name for p in art.iterdir() if p.is_dir()) if art and art.is_dir() else []
     rows.append(("art folders", ", ".join(folders) or "none found", bool(folders)))
     return rows
+
+
+def data_root_row():
+    """Where ``$GAN_COURSE_DATA`` points, and whether that is a folder."""
+    root = data.data_root()
+    if root is None:
+        return ("GAN_COURSE_DATA", "unset (datasets are downloaded into Keras' cache)", True)
+    if not root.is_dir():
+        what = "a file" if root.exists() else "not found"
+        return ("GAN_COURSE_DATA", f"{root} is {what}; expected a folder of datasets", False)
+    return ("GAN_COURSE_DATA", str(root), True)
 
 
 def gpu_rows(summary):
@@ -61,7 +83,32 @@ def precision_rows(summary):
     return [("mixed precision", mixed, True), ("XLA", xla, True)]
 
 
+@contextlib.contextmanager
+def _start_up_lines_hidden():
+    """Standard error set aside while TensorFlow starts and looks for GPUs: its C++ start-up
+    lines (oneDNN, CUDA drivers, cuInit) come before any log level applies, and the table says
+    the same in words. Kept and shown only if the start fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as aside:
+        os.dup2(aside.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            aside.seek(0)
+            sys.stderr.write(aside.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def main():
+    with _start_up_lines_hidden():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")
     rows = report()
     width = max(len(name) for name, _, _ in rows)
     for name, finding, ok in rows:

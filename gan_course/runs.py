@@ -20,6 +20,10 @@ class CheckpointError(RuntimeError):
     """A checkpoint is unreadable or belongs to a different model."""
 
 
+class NotARunError(ValueError):
+    """A folder's ``config.json`` is not the one ``gc.train`` writes."""
+
+
 class RunMismatchError(ValueError):
     """``resume=True`` asked for another model, dataset or seed than the run directory holds."""
 
@@ -82,7 +86,8 @@ class Run:
         return quality, recipe.bar(quality)
 
     def save_samples(self, path, n=64, seed=0, labels=None):
-        """Write ``n`` samples to an ``.npz`` readable without the library (see DESIGN.md)."""
+        """Write ``n`` samples to an ``.npz`` readable without the library (see DESIGN.md);
+        returns the file written (``.npz`` is added to a path without it, as NumPy does)."""
         out = {}
         if labels is not None:
             labels = np.resize(np.asarray(labels, np.int64), n)
@@ -90,6 +95,8 @@ class Run:
         samples = np.asarray(self.generate(n, seed=seed, labels=labels), np.float32)
         out["points" if samples.ndim == 2 else "images"] = samples
         path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, **out)
         return path
@@ -123,10 +130,11 @@ def train(model, dataset=None, profile=None, seed=None, out_dir=None, resume=Fal
                 f"{out} already holds a run. Pass resume=True (--resume) to continue it, "
                 f"overwrite=True (--overwrite) to start again, or choose another out_dir (--out)."
             )
+        read_spec(out, broken_ok=True)  # another program's config.json is never deleted
         if is_chief(strategy):
             _clear_run(out)
     if resume and (out / "config.json").exists():
-        spec = _read_json(out / "config.json")
+        spec = read_spec(out)
         _check_same_run(out, spec, model, dataset, seed)
         if profile is not None and spec["profile"] != prof.name:
             warnings.warn(f"{out} was trained with the {spec['profile']} profile; resuming it as "
@@ -200,12 +208,34 @@ def load_run(out_dir, precision=None, strategy=None):
     out = Path(out_dir)
     if not (out / "config.json").is_file():
         raise FileNotFoundError(f"{out} is not a run directory (no config.json)")
-    spec = json.loads((out / "config.json").read_text())
+    spec = read_spec(out)
     if precision is not None:
         spec["precision"] = config.check_precision(precision)
     run = _build(out, spec, config.make_strategy(strategy))
     _restore(run)
     return run
+
+
+SPEC_KEYS = ("model", "dataset", "profile", "seed", "image_shape", "settings")
+
+
+def read_spec(out, broken_ok=False):
+    """The ``config.json`` of the run directory ``out``: a :class:`NotARunError` naming the file
+    when it is not what ``gc.train`` writes, a ValueError when it is not readable JSON (unless
+    ``broken_ok``: a run's file cut short, then None)."""
+    path = Path(out) / "config.json"
+    try:
+        spec = _read_json(path)
+    except ValueError:
+        if broken_ok:
+            return None
+        raise
+    missing = [key for key in SPEC_KEYS if not isinstance(spec, dict) or key not in spec]
+    if missing:
+        raise NotARunError(f"{path} is not a training run's config.json: it lacks "
+                         f"{', '.join(missing)} (gc.train writes {', '.join(SPEC_KEYS)}). "
+                         f"Give the folder of a run, or train into another out_dir.")
+    return spec
 
 
 def run_precision(spec):
@@ -218,9 +248,9 @@ def _build(out, spec, strategy):
     import tensorflow as tf
 
     settings = config.RunSettings(**spec["settings"])
-    config.seed_everything(spec["seed"])
     config.grow_gpu_memory()
-    with config.precision_policy(run_precision(spec)), strategy.scope():
+    with (config.seeded(spec["seed"]), config.precision_policy(run_precision(spec)),
+          strategy.scope()):
         model = models.get(spec["model"]).build(settings, tuple(spec["image_shape"]), spec["seed"])
         checkpoint = tf.train.Checkpoint(**_checkpointed(model),
                                          epoch=tf.Variable(0, dtype=tf.int64))
@@ -289,9 +319,10 @@ def _fit(run, verbose, extra_callbacks):
                      cbs.EpochCheckpoint(run._manager, run._checkpoint.epoch),
                      *_sample_callbacks(run), *extra_callbacks]
         began = time.perf_counter()
-        run.model.fit(stream, epochs=settings.epochs, initial_epoch=start_epoch,
-                      steps_per_epoch=settings.steps_per_epoch, callbacks=callbacks,
-                      verbose=verbose, shuffle=False)
+        with config.remapper_off():  # every model, also those with a fit of their own
+            run.model.fit(stream, epochs=settings.epochs, initial_epoch=start_epoch,
+                          steps_per_epoch=settings.steps_per_epoch, callbacks=callbacks,
+                          verbose=verbose, shuffle=False)
         seconds = time.perf_counter() - began
         previous = run.metrics or {}
         _write_metrics(run, settings, previous.get("wall_seconds", 0.0) + seconds,
@@ -370,7 +401,14 @@ def format_metrics(m):
 
 
 def _read_json(path):
-    return json.loads(path.read_text()) if path.exists() else None
+    """A JSON file of a run directory (None if it is absent); a clear error if it is broken."""
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not readable JSON ({err}); it was cut short or edited. "
+                         f"Delete the run directory (or pass overwrite=True) to start again.") from None
 
 
 def _clear_run(out):

@@ -6,6 +6,7 @@ anything else touches TensorFlow: tests/test_strategy.py runs this file in a fre
     python tests/strategy_worker.py compare MODEL STEPS   # weights: one device vs two replicas
     python tests/strategy_worker.py train OUT_DIR STRATEGY [EPOCHS]  # gc.train: new or resumed
     python tests/strategy_worker.py lab KIND STEPS          # lesson 04's 2-D lab models
+    python tests/strategy_worker.py two_models OUT_DIR      # two models, mirrored, one process
 """
 
 import dataclasses
@@ -129,6 +130,18 @@ def train(out_dir, strategy, stop_after=None):
             "metrics": run.metrics}
 
 
+def two_models(out_dir):
+    """Two different models trained one after the other under ``strategy="mirrored"`` in this
+    process, as a notebook's cells train them."""
+    epochs = {}
+    for name in ("mlp_gan", "dcgan"):
+        run = gc.train(name, profile="quick", seed=SEED, out_dir=Path(out_dir) / name,
+                       strategy="mirrored", verbose=0, callbacks=[StopAfter(1)])
+        epochs[name] = (run.spec["replicas"], run.epoch)
+    return {"epochs": epochs, "same_strategy": config.make_strategy("mirrored")
+            is config.make_strategy("mirrored")}
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "compare":
@@ -137,6 +150,8 @@ if __name__ == "__main__":
         result = lab(args[0], int(args[1]))
     elif command == "train":
         result = train(*args)
+    elif command == "two_models":
+        result = two_models(*args)
     else:
         raise SystemExit(f"unknown command {command!r}: compare or train")
     print("RESULT " + json.dumps(result))

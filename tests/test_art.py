@@ -162,3 +162,31 @@ def test_too_small_images_are_rejected(tmp_path):
     tiny = _write_image(tmp_path / "tiny.png", (20, 12))
     with pytest.raises(ValueError, match=r"tiny\.png is 20 x 12 pixels; it must be at least 32"):
         art.load_image(str(tiny), 64, min_side=32, what="content image")
+
+
+def test_a_folder_given_as_an_image_says_so(tmp_path):
+    for name in (str(tmp_path), tmp_path):
+        with pytest.raises(art.ImageFileError, match="is a folder, not an image file.*folder:"):
+            art.art_image(name)
+
+
+def test_sixteen_bit_and_float_images_keep_their_tones(tmp_path):
+    ramp = np.tile(np.linspace(0, 65535, 256).round().astype(np.uint16), (64, 1))
+    path = tmp_path / "ramp16.png"
+    Image.fromarray(ramp).save(path)
+    assert Image.open(path).mode.startswith("I")
+    image = art.read_image(path)
+    assert image.shape == (64, 256, 3) and (image == 1.0).mean() < 0.01
+    np.testing.assert_allclose(image[0, :, 0], np.linspace(0, 1, 256), atol=1 / 255)
+    floats = tmp_path / "ramp.tif"
+    Image.fromarray(np.tile(np.linspace(0, 1, 256, dtype=np.float32), (8, 1)), "F").save(floats)
+    np.testing.assert_allclose(art.read_image(floats)[0, :, 1], np.linspace(0, 1, 256),
+                               atol=1 / 255)
+
+
+def test_a_decompression_bomb_is_refused_by_name(tmp_path):
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (13500, 13500)).save(bomb, optimize=True)
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(art.ImageFileError, match=r"bomb\.png is too large to read.*at most"):
+        art.art_image(str(bomb))

@@ -66,3 +66,37 @@ def test_setup_device_sets_the_precision_asked_and_returns_the_strategy():
         config.make_strategy("tpu")
     mirrored = config.make_strategy("mirrored")  # one replica per logical CPU device here
     assert config.strategy_name(mirrored) == "mirrored" and config.make_strategy(mirrored) is mirrored
+
+
+def test_seeded_gives_python_and_numpy_their_generators_back():
+    import random
+
+    import numpy as np
+
+    random.seed(5)
+    np.random.seed(5)
+    expected = random.random(), np.random.random()
+    random.seed(5)
+    np.random.seed(5)
+    with config.seeded(0):
+        inside = random.random(), np.random.random()
+    assert (random.random(), np.random.random()) == expected and inside != expected
+
+
+def test_importing_the_course_leaves_the_environment_alone():
+    # TensorFlow's C++ info lines are hidden in the course's process; no variable is left behind
+    # for the programs it starts.
+    import os
+    import subprocess
+    import sys
+
+    script = ("import os, subprocess, sys\n"
+              "import gan_course\n"
+              "import tensorflow\n"
+              "print(repr(os.environ.get('TF_CPP_MIN_LOG_LEVEL')))\n")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "None"
+    assert "To enable the following instructions" not in done.stderr, done.stderr[-2000:]

@@ -42,9 +42,46 @@ def test_load_run_restores_the_same_generator(quick_run):
     np.testing.assert_allclose(loaded.generate(4, seed=5), quick_run.generate(4, seed=5), atol=1e-6)
 
 
+def test_loading_a_run_leaves_the_students_random_generators_alone(quick_run):
+    import random
+
+    random.seed(7)
+    np.random.seed(7)
+    expected = random.random(), np.random.random()
+    random.seed(7)
+    np.random.seed(7)
+    gc.load_run(quick_run.directory)
+    assert (random.random(), np.random.random()) == expected
+
+
 def test_existing_run_is_never_overwritten(quick_run):
     with pytest.raises(FileExistsError, match="resume=True"):
         gc.train("mlp_gan", profile="quick", out_dir=quick_run.directory, verbose=0)
+
+
+def test_a_folder_that_is_not_a_run_is_named(tmp_path):
+    foreign = tmp_path / "project"
+    foreign.mkdir()
+    (foreign / "config.json").write_text('{"name": "my own project"}')
+    for load in (lambda: gc.load_run(foreign),
+                 lambda: gc.train("mlp_gan", out_dir=foreign, resume=True, verbose=0),
+                 lambda: gc.train("mlp_gan", out_dir=foreign, overwrite=True, verbose=0)):
+        with pytest.raises(runs.NotARunError, match=r"project/config\.json is not a training "
+                                                    r"run's config\.json: it lacks model"):
+            load()
+    assert (foreign / "config.json").read_text() == '{"name": "my own project"}'
+
+
+def test_a_truncated_config_json_is_named(quick_run, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text(
+        (quick_run.directory / "config.json").read_text()[:40])
+    with pytest.raises(ValueError, match=r"broken/config\.json is not readable JSON"):
+        gc.load_run(broken)
+    run = gc.train("mlp_gan", dataset="mnist", profile="quick", out_dir=broken, overwrite=True,
+                   verbose=0)  # a run's file cut short: training again replaces it
+    assert run.spec["model"] == "mlp_gan"
 
 
 def test_resuming_under_another_profile_warns(quick_run):
@@ -110,6 +147,11 @@ def test_sample_npz_for_other_tools(quick_run, tmp_path):
     with np.load(path) as f:
         assert set(f.files) == {"images"}
         assert f["images"].shape == (10, 28, 28, 1) and f["images"].dtype == np.float32
+
+
+def test_sample_path_without_npz_is_the_file_written(quick_run, tmp_path):
+    path = quick_run.save_samples(tmp_path / "samples", n=2)
+    assert path == tmp_path / "samples.npz" and path.is_file()
 
 
 @pytest.mark.parametrize("dataset", [

@@ -92,6 +92,12 @@ def test_a_mirrored_run_records_its_strategy_and_opens_on_one_device(tmp_path):
     assert resumed.spec["strategy"] == "default" and resumed.spec["replicas"] == 1
 
 
+def test_two_different_models_train_mirrored_in_one_process(tmp_path):
+    result = worker("two_models", str(tmp_path))
+    assert result["epochs"] == {"mlp_gan": [2, 1], "dcgan": [2, 1]}
+    assert result["same_strategy"]  # one MirroredStrategy per process and device set
+
+
 def test_multiworker_strategy_trains_alone_without_tf_config(tmp_path, monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     result = worker("train", str(tmp_path / "run"), "multiworker")

@@ -286,3 +286,71 @@ def test_features_stay_float32_under_mixed_precision(offline):
         assert style.transfer(CONTENT, PAINTING, steps=2, verbose=0).steps == 2
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+# --- where the picture goes, and the weights ------------------------------------------------------
+
+@pytest.fixture
+def no_transfer(monkeypatch):
+    """Fails the test if a transfer starts: the command must refuse before any work."""
+    def fail(*args, **kwargs):
+        raise AssertionError("the transfer ran")
+
+    monkeypatch.setattr(style, "transfer", fail)
+
+
+def test_stylize_never_writes_over_its_input_images(no_transfer, tmp_path, capsys):
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (64, 48), (20, 90, 200)).save(photo)
+    notes = tmp_path / "photo.json"
+    notes.write_text('{"mine": true}')
+    before = photo.read_bytes()
+    (tmp_path / "sub").mkdir()
+    for out in (photo, tmp_path / "sub" / ".." / "photo.png"):
+        assert cli.main(["stylize", str(photo), "--style", PAINTING, "--out", str(out),
+                         "--force"]) == 2
+        err = capsys.readouterr().err
+        assert "is one of the input images" in err and "Traceback" not in err
+    assert cli.main(["stylize", CONTENT, "--style", f"folder:{tmp_path}",
+                     "--out", str(photo), "--force"]) == 2
+    assert "is one of the input images" in capsys.readouterr().err
+    assert photo.read_bytes() == before and notes.read_text() == '{"mine": true}'
+
+
+def test_stylize_checks_its_output_path_before_any_work(no_transfer, tmp_path, capsys):
+    assert cli.main(["stylize", CONTENT, "--style", PAINTING, "--out", str(tmp_path / "b.jpg")]) == 2
+    assert "ending in .png" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    out = tmp_path / "notes.txt" / "x.png"
+    assert cli.main(["stylize", CONTENT, "--style", PAINTING, "--out", str(out)]) == 2
+    assert "notes.txt is a file, expected a folder" in capsys.readouterr().err
+    (tmp_path / "old.json").write_text("an earlier summary")
+    assert cli.main(["stylize", CONTENT, "--style", PAINTING,
+                     "--out", str(tmp_path / "old.png")]) == 2
+    err = capsys.readouterr().err
+    assert "old.json already exist" in err and "--force" in err
+    assert (tmp_path / "old.json").read_text() == "an earlier summary"
+
+
+def test_stylize_force_replaces_an_earlier_picture(offline, tmp_path):
+    out = tmp_path / "again.png"
+    args = ["stylize", CONTENT, "--style", PAINTING, "--out", str(out), "--steps", "2"]
+    assert cli.main(args) == 0 and cli.main(args) == 2
+    assert cli.main([*args, "--force"]) == 0 and out.is_file()
+
+
+@pytest.mark.parametrize("weights", [dict(style_weight=-30.0), dict(content_weight=float("nan")),
+                                     dict(tv_weight=float("inf")),
+                                     dict(layer_weights=(1.0, -1.0, 4.0, 8.0))])
+def test_negative_or_non_finite_weights_are_refused(offline, weights):
+    name = next(iter(weights)).replace("layer_weights", r"layer_weights\[1\]")
+    with pytest.raises(ValueError, match=f"{name} must be a finite number >= 0"):
+        style.StyleTransfer(CONTENT, PAINTING, verbose=0, **weights)
+
+
+def test_stylize_refuses_a_negative_style_weight(offline, tmp_path, capsys):
+    assert cli.main(["stylize", CONTENT, "--style", PAINTING, "--out", str(tmp_path / "x.png"),
+                     "--style-weight", "-5", "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gan-course stylize: error: style_weight must be a finite number >= 0")
+    assert not (tmp_path / "x.png").exists()

@@ -124,3 +124,18 @@ def test_loss_figure_draws_both_losses():
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["style loss",
                                                                        "content loss"]
     assert art.credit("not-a-catalogue-image") == ""
+
+
+@pytest.mark.parametrize("painting", ["munch_the_scream_1893", "matisse_woman_with_a_hat_1905",
+                                      "leger_contrast_of_forms_1913"])
+def test_portrait_format_paintings_are_shown_beside_the_photo(studio, painting):
+    studio.painting.value = painting
+    heights = [art.resize(art.art_image(n, max_side=256), 192).shape[0]
+               for n in (studio.photo.value, painting)]
+    assert _shown(studio.image).shape[0] in (min(heights), min(heights) - 1)
+
+
+def test_portrait_format_uploads_can_be_chosen(studio):
+    studio.add_upload(studio.photo, "tall.png", _png((60, 150)))
+    assert studio.photo.value == "uploaded: tall.png" and "uploaded tall.png" in studio.status.value
+    assert _shown(studio.image).shape[1] > _shown(studio.image).shape[0]

@@ -66,6 +66,8 @@ def art_path(name):
         path = Path(name).expanduser()
         if path.is_file():
             return path
+        if path.is_dir():
+            raise _folder_error(path)
         if isinstance(name, os.PathLike) or path.suffix or os.sep in str(name) or "/" in str(name):
             raise FileNotFoundError(f"Image file {path} not found.")
         raise ValueError(f"Unknown image {name!r}. Paintings: {', '.join(art_names('paintings'))}. "
@@ -86,6 +88,11 @@ def uses_original(name):
     return kind_of(name) is not None and not art_path(name).is_relative_to(ASSETS)
 
 
+def _folder_error(path):
+    return ImageFileError(f"{path} is a folder, not an image file; for a set of images "
+                          f"write {FOLDER_PREFIX}{path}.")
+
+
 def _open(source, label):
     """A Pillow image in RGB, upright per its EXIF orientation; clear errors for bad files."""
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -93,14 +100,37 @@ def _open(source, label):
     try:
         with Image.open(source) as img:
             img = ImageOps.exif_transpose(img)
-            return img.convert("RGB")
+            return _eight_bit(img).convert("RGB")
     except FileNotFoundError:
         raise FileNotFoundError(f"Image file {label} not found.") from None
+    except Image.DecompressionBombError as err:
+        raise ImageFileError(
+            f"{label} is too large to read safely ({err}); expected an image of at most "
+            f"{Image.MAX_IMAGE_PIXELS} pixels: shrink it first."
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise ImageFileError(
             f"{label} is not an image that can be read ({type(err).__name__}: {err}); expected "
             f"a JPEG, PNG, BMP or WebP file."
         ) from None
+
+
+def _eight_bit(img):
+    """A 16-bit, 32-bit integer or float greyscale image ("I;16", "I", "F") as 8-bit "L", its
+    range scaled (Pillow's own conversion clips every value above 255 to white). Integers above
+    255 are read as 16-bit (0..65535), floats up to 1 as [0, 1]; other modes are returned as
+    they are."""
+    if not (img.mode.startswith("I") or img.mode == "F"):
+        return img
+    from PIL import Image
+
+    values = np.asarray(img, np.float64)
+    top = float(values.max()) if values.size else 0.0
+    if img.mode.startswith("I;16") or top > 255:
+        values = values / 257.0
+    elif img.mode == "F" and top <= 1.0:
+        values = values * 255.0
+    return Image.fromarray(np.clip(np.round(values), 0, 255).astype(np.uint8), "L")
 
 
 def _resized(img, max_side):
@@ -121,8 +151,7 @@ def read_image(path, max_side=None):
     """An image file as float32 (H, W, 3) in [0, 1], shrunk to ``max_side`` pixels if larger."""
     path = Path(path).expanduser()
     if path.is_dir():
-        raise ImageFileError(f"{path} is a folder, not an image file; for a set of images "
-                             f"write {FOLDER_PREFIX}{path}.")
+        raise _folder_error(path)
     return _to_array(_resized(_open(path, str(path)), max_side))
 
 

@@ -15,6 +15,7 @@ a style may also be ``folder:PATH``, whose images' Gram matrices are averaged.
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 
@@ -118,6 +119,22 @@ def style_images(style, max_side):
 
 # --- the optimisation -----------------------------------------------------------------------------
 
+def check_weights(s):
+    """A clear ValueError unless every loss weight in the settings ``s`` is a finite number
+    >= 0: a negative weight would make the transfer maximise its loss."""
+    named = {k: s[k] for k in ("style_weight", "content_weight", "tv_weight")}
+    named.update({f"layer_weights[{i}]": w for i, w in enumerate(s["layer_weights"])})
+    for name, value in named.items():
+        try:
+            ok = np.isfinite(float(value)) and float(value) >= 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} must be a finite number >= 0 (how much that loss counts; "
+                             f"a negative weight would push the picture away from it), got "
+                             f"{value!r}")
+
+
 class StyleTransfer:
     """One style transfer in progress: ``.run(steps)`` continues it, ``.image`` is the picture.
 
@@ -136,6 +153,7 @@ class StyleTransfer:
                             f"{sorted(settings('quick'))}")
         self.settings = {**settings(profile), **overrides}
         s = self.settings
+        check_weights(s)
         if s["size"] < MIN_SIDE or s["style_size"] < MIN_SIDE:
             raise ValueError(f"size and style_size must be at least {MIN_SIDE} pixels")
         if len(s["layer_weights"]) != len(s["style_layers"]):
@@ -344,17 +362,54 @@ class StyleResult:
                          for k, v in self.settings.items()},
         }
 
-    def save(self, path):
-        """Write the picture as PNG at ``path`` and its summary as JSON beside it; returns both."""
+    def save(self, path, overwrite=True):
+        """Write the picture as PNG at ``path`` and its summary as JSON beside it; returns both.
+        Never over the content or style images (see :func:`output_paths`)."""
         from gan_course import viz
 
-        path = Path(path)
-        if path.suffix.lower() != ".png":
-            raise ValueError(f"the picture is saved as PNG: give a path ending in .png, got {path}")
+        path, summary = output_paths(path, (self.content, self.style), overwrite)
+        path.parent.mkdir(parents=True, exist_ok=True)
         viz.save_image(self.image, str(path))
-        summary = path.with_suffix(".json")
         summary.write_text(json.dumps(self.summary(), indent=2) + "\n")
         return path, summary
+
+
+def output_paths(out, sources=(), overwrite=False):
+    """``(picture, summary)``: ``out`` (a .png) and the .json beside it, checked before any work.
+
+    A ValueError when ``out`` does not end in .png, when either file is one of the ``sources``
+    (names, paths or ``folder:PATH`` of the content and style images) or when a folder on the
+    way is a file; a FileExistsError when either exists, unless ``overwrite``."""
+    out = Path(out).expanduser()
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"the picture is saved as PNG: give a path ending in .png, got {out}")
+    summary = out.with_suffix(".json")
+    inputs = {p.resolve() for source in sources for p in _files_of(source)}
+    for path in (out, summary):
+        if path.resolve() in inputs:
+            raise ValueError(f"{path} is one of the input images; writing there would replace "
+                             f"it: choose another output path")
+    folder = next(p for p in out.parents if p.exists() or p == p.parent)
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {out}: {folder} is a file, expected a folder")
+    there = [str(p) for p in (out, summary) if p.exists()]
+    if there and not overwrite:
+        raise FileExistsError(f"{' and '.join(there)} already exist(s); choose another output "
+                              f"path, or pass --force (overwrite=True) to replace it")
+    return out, summary
+
+
+def _files_of(source):
+    """The image files a content or style source reads ([] for arrays and unknown names)."""
+    if isinstance(source, str) and source.startswith(art.FOLDER_PREFIX):
+        folder = Path(source[len(art.FOLDER_PREFIX):]).expanduser()
+        return list(folder.iterdir()) if folder.is_dir() else []
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            return [art.art_path(source)]
+        except (ValueError, FileNotFoundError):
+            return []
+    return []
 
 
 def transfer(content, style, steps=None, *, features="auto", profile=None, seed=0, verbose=1,

@@ -58,7 +58,6 @@ class GAN(keras.Model):
     def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
                 g_loss_fn=losses.generator_loss, label_smoothing=0.0, **kwargs):
         super().compile(optimizer=None, **kwargs)
-        config.skip_failing_remapper()
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             d_optimizer = _loss_scaled(d_optimizer)
             g_optimizer = _loss_scaled(g_optimizer)
@@ -194,10 +193,19 @@ class GAN(keras.Model):
 
     # --- input checks ----------------------------------------------------------------------------
 
-    def fit(self, x=None, *args, **kwargs):
-        first, x = _first_batch(x)
-        check_images(first, self.image_shape)
-        return super().fit(x, *args, **kwargs)
+    def fit(self, x=None, y=None, *args, **kwargs):
+        rows = (kwargs.get("batch_size") or 32) if hasattr(x, "shape") else None  # Keras cuts arrays
+        batch, x = first_batch(x, y)
+        if batch is not None:
+            self.check_batch(batch, rows)
+        with config.remapper_off():  # see config.remapper_off: no false errors under the cell
+            return super().fit(x, y, *args, **kwargs)
+
+    def check_batch(self, batch, rows=None):
+        """Clear errors for the first batch ``fit`` sees (whole arrays, which Keras cuts into
+        batches of ``rows``); a model that takes more than images checks more."""
+        images = _images_of(batch)
+        check_images(images if hasattr(images, "shape") else None, self.image_shape)
 
     # --- sampling ------------------------------------------------------------------------------
 
@@ -313,25 +321,27 @@ def _images_of(data):
     return data[0] if isinstance(data, (tuple, list)) else data
 
 
-def _first_batch(x):
-    """The first batch of images that ``fit(x)`` will see, and ``x`` to pass on to Keras.
+def first_batch(x, y=None):
+    """The first batch that ``fit(x, y)`` will see (an array of images, or a tuple such as
+    ``(images, labels)``), and ``x`` to pass on to Keras.
 
-    A Python generator or iterator is peeked at: its first batch is put back in front, so
-    nothing is lost (and batches that are bare arrays are passed on as Keras wants them). Inputs whose first batch cannot be had cheaply give None (no check)."""
+    A ``tf.data.Dataset`` gives its first element, a ``keras.utils.PyDataset`` its item 0. A
+    Python generator or iterator is peeked at: its first batch is put back in front, so nothing
+    is lost (and batches that are bare arrays are passed on as Keras wants them). Arrays are
+    their own batch, ``(x, y)`` with labels."""
     if isinstance(x, tf.data.Dataset):
         for batch in x.take(1):
-            return _images_of(batch), x
+            return batch, x
         raise ValueError("The dataset passed to fit is empty")
     if isinstance(x, keras.utils.PyDataset):
-        return _images_of(x[0]), x
+        return x[0], x
     if inspect.isgenerator(x) or isinstance(x, collections.abc.Iterator):
         try:
             first = next(x)
         except StopIteration:
             raise ValueError("The generator passed to fit yields no batch") from None
-        return _images_of(first), _chained(first, x)
-    images = _images_of(x)
-    return (images if hasattr(images, "shape") else None), x
+        return first, _chained(first, x)
+    return (x if y is None else (x, y)), x
 
 
 def _chained(first, rest):

@@ -17,7 +17,7 @@ from keras import layers
 
 from gan_course import metrics
 from gan_course.models import blocks
-from gan_course.models.base import GAN, check_images, compiled_gan
+from gan_course.models.base import GAN, compiled_gan
 from gan_course.models.registry import Recipe, register, register_settings
 
 CONDITIONINGS = ("projection", "concat", "none")
@@ -153,11 +153,12 @@ class ConditionalGAN(GAN):
         return self.adversarial_step(lambda: self.generator([z, fake_labels], training=True),
                                      lambda fake: self.discriminate(real, fake, labels))
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        images, labels = _first_labelled_batch(x, y)
-        check_images(images, self.image_shape)
-        check_labels(np.asarray(labels).ravel(), np.asarray(labels).size, self.classes)
-        return super().fit(x, y, *args, **kwargs)
+    def check_batch(self, batch, rows=None):
+        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+            raise ValueError(_NEEDS_LABELS)
+        super().check_batch(batch, rows)
+        labels = np.asarray(batch[1])
+        check_labels(labels.ravel(), labels.size, self.classes)
 
     # --- sampling ------------------------------------------------------------------------------
 
@@ -181,18 +182,6 @@ class ConditionalGAN(GAN):
         parts = [self.decode(z[i:i + batch_size], labels[i:i + batch_size])
                  for i in range(0, n, batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), np.float32)
-
-
-def _first_labelled_batch(x, y):
-    if isinstance(x, tf.data.Dataset):
-        for batch in x.take(1):
-            if isinstance(batch, (tuple, list)) and len(batch) >= 2:
-                return batch[0], batch[1]
-            raise ValueError(_NEEDS_LABELS)
-        raise ValueError("The dataset passed to fit is empty")
-    if y is None:
-        raise ValueError(_NEEDS_LABELS)
-    return x, y
 
 
 def class_grid(model, styles=6, seed=0, classes=None):

@@ -17,7 +17,6 @@ from gan_course import losses, metrics
 from gan_course.models import blocks
 from gan_course.models.base import (
     GAN,
-    _first_batch,
     _images_of,
     adam,
     compiled_gan,
@@ -155,8 +154,14 @@ class WGANGP(GAN):
 
         Interleaved rather than consecutive, so that under a tf.distribute strategy, where each
         replica holds a consecutive share of the step's rows, every replica's part of batch k is
-        exactly its share of what batch k is on one device."""
-        return [real[k::self.n_critic] for k in range(self.n_critic)]
+        exactly its share of what batch k is on one device.
+
+        A last partial batch with fewer rows than ``n_critic`` gives each update one of its
+        rows in turn, so no update gets an empty batch."""
+        rows = tf.shape(real)[0]
+        end = tf.where(rows > 0, tf.maximum(rows, self.n_critic), 0)
+        return [tf.gather(real, tf.range(k, end, self.n_critic) % tf.maximum(rows, 1))
+                for k in range(self.n_critic)]
 
     def critic_step(self, real, index=0):
         """One critic update on one real batch; returns (loss, penalty, Wasserstein estimate).
@@ -201,19 +206,16 @@ class WGANGP(GAN):
         self.g_loss_tracker.update_state(g_loss)
         return self.logs()
 
-    def fit(self, x=None, *args, **kwargs):
-        if hasattr(x, "shape"):  # arrays: Keras cuts the batches
-            rows = kwargs.get("batch_size") or 32
-        else:
-            first, x = _first_batch(x)
-            rows = None if first is None else first.shape[0]
+    def check_batch(self, batch, rows=None):
+        super().check_batch(batch, rows)
+        images = _images_of(batch)
+        rows = rows or (images.shape[0] if hasattr(images, "shape") else None)
         if rows is not None and rows % self.n_critic:
             raise ValueError(
                 f"A WGAN-GP step takes {self.n_critic} real batches, one per critic update, "
                 f"stacked into one: its batches must hold a multiple of n_critic = "
                 f"{self.n_critic} examples, got {rows}. Batch the data with "
                 f"n_critic * batch_size examples (gc.train does).")
-        return super().fit(x, *args, **kwargs)
 
 
 # --- building ------------------------------------------------------------------------------------

@@ -111,10 +111,9 @@ class StyleStudio:
         of choice: the next **paint** starts a new picture from the photo)."""
         photo, painting = (self._preview(self.source(d)) for d in (self.photo, self.painting))
         h = min(photo.shape[0], painting.shape[0])
-        row = np.concatenate([art.resize(photo, photo.shape[1] * h // photo.shape[0] or 1)[:h],
-                              np.ones((h, 4, 3), np.float32),
-                              art.resize(painting, painting.shape[1] * h // painting.shape[0]
-                                         or 1)[:h]], axis=1)
+        photo, painting = _at_height(photo, h), _at_height(painting, h)
+        h = min(photo.shape[0], painting.shape[0])  # rounding may leave one a pixel short
+        row = np.concatenate([photo[:h], np.ones((h, 4, 3), np.float32), painting[:h]], axis=1)
         self._show(row)
         if self.job is not None:
             self.status.value = ("a new choice: <b>paint</b> starts a new picture from the photo "
@@ -176,6 +175,13 @@ class StyleStudio:
         self.job.result().save(path)
         self.status.value = f"saved {path}"
         return path
+
+
+def _at_height(image, height):
+    """``image`` scaled to ``height`` pixels high (``art.resize`` takes the longer side, which
+    is the height of a portrait-format picture and the width of a landscape one)."""
+    h, w = image.shape[:2]
+    return art.resize(image, max(1, round(max(h, w) * height / h)))
 
 
 def _slug(text):

@@ -132,3 +132,17 @@ def test_every_optimizer_of_a_model_follows_decay_from(name, shape):
         assert float(optimizer.learning_rate) == pytest.approx(rate / 2)
         optimizer.iterations.assign(updates[prefix])
         assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_the_remapper_is_off_while_a_gan_trains_and_as_it_was_afterwards():
+    import tensorflow as tf
+
+    before = tf.config.optimizer.get_experimental_options().get("remapping", True)
+    model = small_gan()
+    assert tf.config.optimizer.get_experimental_options().get("remapping", True) == before
+    seen = []
+    inside = keras.callbacks.LambdaCallback(on_train_begin=lambda logs: seen.append(
+        tf.config.optimizer.get_experimental_options().get("remapping", True)))
+    model.fit(images(), batch_size=16, epochs=1, verbose=0, callbacks=[inside])
+    assert seen == [config.gpu_available()]  # off on a CPU, TensorFlow's choice on a GPU
+    assert tf.config.optimizer.get_experimental_options().get("remapping", True) == before

@@ -123,6 +123,32 @@ def test_fit_needs_integer_labels_in_range():
     model.fit(stream, steps_per_epoch=2, verbose=0)
 
 
+class _Pairs(keras.utils.PyDataset):
+    def __init__(self, images, labels, batch):
+        super().__init__()
+        self.images, self.labels, self.batch = images, labels, batch
+
+    def __len__(self):
+        return len(self.images) // self.batch
+
+    def __getitem__(self, i):
+        rows = slice(i * self.batch, (i + 1) * self.batch)
+        return self.images[rows], self.labels[rows]
+
+
+def test_fit_takes_generators_and_py_datasets_of_images_and_labels():
+    images, labels = dark_and_bright(64)
+    model = small_cgan()
+    pairs = ((images[i:i + 16], labels[i:i + 16]) for i in range(0, 64, 16))
+    model.fit(pairs, epochs=1, steps_per_epoch=4, verbose=0)
+    model.fit(_Pairs(images, labels, 16), epochs=1, verbose=0)
+    assert int(model.g_optimizer.iterations.numpy()) == 8
+    with pytest.raises(ValueError, match="images alone"):
+        model.fit((images[i:i + 16] for i in range(0, 64, 16)), steps_per_epoch=4, verbose=0)
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1 .*got 2"):
+        model.fit(_Pairs(images, labels + 1, 16), epochs=1, verbose=0)
+
+
 def test_labels_for_sampling_are_checked_with_clear_errors():
     model = small_cgan(classes=3)
     z = model.latents(4)

@@ -77,6 +77,17 @@ def test_batches_must_hold_n_critic_real_batches():
         model.fit(tf.data.Dataset.from_tensor_slices(points(128)).batch(64), verbose=0)
 
 
+def test_a_last_batch_smaller_than_n_critic_still_trains():
+    import tensorflow as tf
+
+    model = wgan_gp.build(settings("quick", "wgan_gp"), (28, 28, 1), 0)
+    batches = model.critic_batches(tf.constant(np.arange(3, dtype="f4")))
+    assert [b.numpy().tolist() for b in batches] == [[0.0], [1.0], [2.0], [0.0], [1.0]]
+    history = model.fit(np.zeros((43, 28, 28, 1), "f4"), batch_size=40, epochs=1, verbose=0)
+    assert np.isfinite(history.history["critic_loss"][-1])
+    assert int(model.d_optimizer.iterations.numpy()) == 2 * model.n_critic
+
+
 def test_one_step_makes_n_critic_critic_updates_each_on_its_own_batch():
     import tensorflow as tf
 
