@@ -40,7 +40,7 @@ DEFAULTS = dict(
     content_layer="block4_conv2",
     style_weight=30.0,
     content_weight=1.0,
-    tv_weight=0.0,
+    tv_weight=30.0,  # measured against 0, 10 and 100 (RESULTS.md, "Neural style transfer")
     learning_rate=0.02,
     optimizer="adam",
 )
