@@ -267,10 +267,9 @@ class CycleGAN(GAN):
         return out[0] if single else out
 
     def held_out_photos(self):
-        """The held-out photos as uint8 pictures (read once)."""
+        """The held-out photos of ``art/photos`` as uint8 pictures (read once)."""
         if self._held_out is None:
-            self._held_out = [np.round(p * 255).astype(np.uint8)
-                              for p in patches.held_out_photos().values()]
+            self._held_out = patches.domain_images("art/photos", split="test")
         return self._held_out
 
     def latents(self, n, seed=0):
@@ -424,6 +423,6 @@ SETTINGS = {
                               d_width=64, paint_side=512)),
 }
 
-register(Recipe("cyclegan", build, (patches.PAIR_EXAMPLE,
-                                    "art/photos:art/paintings/van_gogh_starry_night_1889"),
+register(Recipe("cyclegan", build, (patches.PAIR_EXAMPLE, "art/photos:art/paintings/morisot",
+                                    "art/photos:art/paintings/ukiyo_e", "art/photos:art/paintings"),
                 evaluate, bar, data=training_data), SETTINGS)
