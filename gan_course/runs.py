@@ -192,6 +192,16 @@ def _worker_directory(out, strategy, resume=False):
     return copy
 
 
+def pretrained(name):
+    """A painter trained for longer than a lesson, shipped with the package, as a Run whose
+    ``translate`` paints photos: ``gc.pretrained("cyclegan/van_gogh")``. Its ``metrics`` are
+    the ones its training measured; ``gc.models.cyclegan_pretrained.names()`` lists the shipped ones."""
+    from gan_course.models import cyclegan_pretrained as shipped
+
+    directory, spec, painter = shipped.load(name)
+    return Run(directory, spec, painter, checkpoint=None, manager=None)
+
+
 def load_run(out_dir, precision=None, strategy=None):
     """Rebuild a run from its directory and restore its latest checkpoint.
 

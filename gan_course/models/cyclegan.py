@@ -259,21 +259,8 @@ class CycleGAN(GAN):
         (:mod:`gan_course.models.tiles`): what the generator sees stays at the scale it learnt
         on, and memory stays bounded whatever the picture's size."""
         network = self._network(direction, ema)
-        x = _checked_pictures(images, min_side=self.factor)
-        single = x.ndim == 3
-        x = x[None] if single else x
-        tile = int(tile or self.tile)
-
-        def run(batch):
-            return network(batch, training=False)
-
-        if max(x.shape[1:3]) <= tile:
-            out = np.concatenate([tiles.translate_batch(run, x[i:i + 8], self.factor)
-                                  for i in range(0, len(x), 8)])
-        else:
-            out = np.stack([tiles.translate_tiled(run, image, tile, tile // 4, self.factor)
-                            for image in x])
-        return out[0] if single else out
+        return tiles.translate_pictures(network, checked_pictures(images, self.factor),
+                                        int(tile or self.tile), self.factor)
 
     def held_out_photos(self):
         """The held-out photos of ``art/photos`` as uint8 pictures (read once)."""
@@ -316,7 +303,7 @@ def _direction(direction):
     return direction
 
 
-def _checked_pictures(images, min_side):
+def checked_pictures(images, min_side):
     if isinstance(images, (list, tuple)):
         raise ValueError("translate takes one picture (H, W, 3) or a batch (n, H, W, 3) of one "
                          "size; translate pictures of different sizes one at a time.")

@@ -44,6 +44,23 @@ def _padded(image, factor, least):
     return np.pad(image, pads + [(0, 0)], mode="reflect"), (pads[0][0], pads[1][0])
 
 
+def translate_pictures(network, pictures, tile, factor):
+    """Pictures (H, W, 3) or (n, H, W, 3) in [0, 1] through a generator ``network`` ([-1, 1] in
+    and out): in one pass, 8 at a time, when no larger than ``tile``; else tile by tile."""
+    single = pictures.ndim == 3
+    x = pictures[None] if single else pictures
+
+    def run(batch):
+        return network(batch, training=False)
+
+    if max(x.shape[1:3]) <= tile:
+        out = np.concatenate([translate_batch(run, x[i:i + 8], factor)
+                              for i in range(0, len(x), 8)])
+    else:
+        out = np.stack([translate_tiled(run, image, tile, tile // 4, factor) for image in x])
+    return out[0] if single else out
+
+
 def translate_batch(run_network, images, factor):
     """A batch (n, H, W, 3) in [0, 1] through ``run_network`` in one pass, mirror-padded to sides
     the network can halve and double, cropped back."""
