@@ -63,6 +63,11 @@ class Run:
     def decode(self, z, *labels):
         return self.model.decode(z, *labels)
 
+    @property
+    def directions(self):
+        """The ways an image-to-image model translates (a shipped painter: photo to painting)."""
+        return tuple(getattr(self.model, "directions", ()))
+
     def translate(self, images, direction="photo2painting"):
         """Image-to-image models (cyclegan): pictures in [0, 1] of any size, translated."""
         if not hasattr(self.model, "translate"):

@@ -251,6 +251,8 @@ class CycleGAN(GAN):
 
     # --- translation -----------------------------------------------------------------------------
 
+    directions = DIRECTIONS
+
     def translate(self, images, direction="photo2painting", ema=True, tile=None):
         """Pictures of any size, float32 (H, W, 3) or (n, H, W, 3) in [0, 1], translated.
 

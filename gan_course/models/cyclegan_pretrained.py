@@ -31,6 +31,8 @@ def names(root=ASSETS):
 class Painter:
     """A photo-to-painting generator alone, with ``translate`` as :class:`CycleGAN`'s."""
 
+    directions = ("photo2painting",)
+
     def __init__(self, network, image_size):
         self.network, self.image_size = network, int(image_size)
         self.factor = 2 ** sum(getattr(layer, "strides", (1,))[0] == 2
