@@ -315,14 +315,14 @@ def checked_pictures(images, min_side):
                          f"{x.shape}")
     if x.dtype == np.uint8:
         raise ValueError("expected float pictures in [0, 1], got uint8: divide by 255.")
-    x = x.astype(np.float32)
-    if x.size and (not np.isfinite(x).all() or x.min() < -1e-3 or x.max() > 1 + 1e-3):
-        raise ValueError(f"expected pictures in [0, 1], got values in [{x.min():.3g}, "
-                         f"{x.max():.3g}]")
+    x = x.astype(np.float32, copy=False)  # a large photo is not copied needlessly
+    low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-3 or high > 1 + 1e-3:
+        raise ValueError(f"expected pictures in [0, 1], got values in [{low:.3g}, {high:.3g}]")
     if min(x.shape[-3:-1]) < min_side:
         raise ValueError(f"pictures must be at least {min_side} x {min_side} pixels, got "
                          f"{x.shape[-2]} x {x.shape[-3]}")
-    return np.clip(x, 0.0, 1.0)
+    return np.clip(x, 0.0, 1.0) if low < 0 or high > 1 else x
 
 
 # --- data, evaluation, settings --------------------------------------------------------------------

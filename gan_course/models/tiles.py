@@ -85,12 +85,14 @@ def translate_tiled(run_network, image, tile, overlap, factor, batch_size=8):
     h, w = image.shape[:2]
     if h <= tile and w <= tile:
         return translate_batch(run_network, image[None], factor)[0]
-    padded, (top, left) = _padded(image, factor, tile)
+    # A picture at least a tile high and wide needs no padding: the tiles lie inside it. Every
+    # array below is the picture's size or a tile's, and the sums are normalised in place.
+    padded, (top, left) = _padded(image, factor, tile) if min(h, w) < tile else (image, (0, 0))
     ph, pw = padded.shape[:2]
     step = tile - overlap
     corners = [(y, x) for y in starts(ph, tile, step) for x in starts(pw, tile, step)]
     weights = window(tile, overlap)
-    weights = weights[:, None] * weights[None, :]
+    weights = (weights[:, None] * weights[None, :])[..., None]
     total = np.zeros((ph, pw, 3), np.float32)
     weight = np.zeros((ph, pw, 1), np.float32)
     for i in range(0, len(corners), batch_size):
@@ -98,10 +100,13 @@ def translate_tiled(run_network, image, tile, overlap, factor, batch_size=8):
         tiles = np.stack([padded[y:y + tile, x:x + tile] for y, x in chunk]) * 2.0 - 1.0
         outs = np.asarray(run_network(tiles), np.float32)
         for (y, x), out in zip(chunk, outs):
-            total[y:y + tile, x:x + tile] += out * weights[..., None]
-            weight[y:y + tile, x:x + tile] += weights[..., None]
-    out = total[top:top + h, left:left + w] / weight[top:top + h, left:left + w]
-    return np.clip((out + 1.0) / 2.0, 0.0, 1.0)
+            total[y:y + tile, x:x + tile] += out * weights
+            weight[y:y + tile, x:x + tile] += weights
+    total /= weight
+    total += 1.0
+    total *= 0.5
+    np.clip(total, 0.0, 1.0, out=total)
+    return total[top:top + h, left:left + w]
 
 
 def high_frequency_ratio(photo, translated):
