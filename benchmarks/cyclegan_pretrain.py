@@ -24,10 +24,12 @@ import gan_course as gc  # noqa: E402
 from gan_course import models  # noqa: E402
 
 SNAPSHOT_EVERY = 1000
-# The classroom settings with the generators twice as wide and six residual blocks, the paper's
-# two-layer PatchGAN of 64 filters, and four times the steps.
+# The classroom networks trained four times as long (8,000 steps, the rate decaying over the last
+# half as the paper's): the student's painter and the shipped one differ only in training time.
+# (Wider networks, 32 filters and six residual blocks, cost about three times as much per step:
+# more than the 2-core machine shared by the course's tests could give them.)
 OVERRIDES = dict(steps=8000, steps_per_epoch=500)
-HPARAMS = dict(g_width=32, residual_blocks=6, d_width=64)
+HPARAMS = {}
 
 
 def settings():
