@@ -149,3 +149,12 @@ def test_the_bar_fails_after_twenty_quick_steps(tmp_path):
     assert {"edge_similarity", "high_frequency_whole", "high_frequency_patches",
             "style_reference"} <= set(metrics["quality"])
     assert metrics["quality"]["style_reference"] == "art/paintings/van_gogh (test)"
+
+
+def test_the_judge_knows_held_out_photos_from_paintings():
+    """On pictures it never saw (RESULTS.md, "The judge"): photos, and Morisot's paintings, at
+    least 85% right; Van Gogh's and the prints' are recorded there, below that bar."""
+    from gan_course.art import judge
+
+    report = judge.held_out_report(n=256)
+    assert report["art/photos"] >= 0.85 and report["art/paintings/morisot"] >= 0.85, report
