@@ -1,9 +1,10 @@
 """The course's paintings and photos, and reading any image file a student brings.
 
-Eleven public-domain paintings and nine freely licensed photos ship inside the package, resized
-to 512 pixels on their longer side (``assets/art/{paintings,photos}``, credited in
-``assets/art/CREDITS.md``). When ``$GAN_COURSE_DATA/art/famous_styles`` or ``.../content_photos``
-holds the full-resolution originals, those are used instead. Anywhere a name works, a path to an
+49 public-domain paintings and 237 freely licensed photos ship inside the package, resized to at
+most 512 pixels on their longer side (``assets/art/{paintings,photos}``, credited in
+``assets/art/CREDITS.md``; ``python -m gan_course.art.package`` makes them). When
+``$GAN_COURSE_DATA/art`` holds the full-resolution originals (the folder each catalogue entry
+names), those are used instead. Anywhere a name works, a path to an
 image file works too, and ``folder:PATH`` names a folder of images where a set is wanted.
 
 Images come back as float32 (H, W, 3) arrays in [0, 1].

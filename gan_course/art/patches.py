@@ -1,6 +1,6 @@
 """Patch domains: endless random crops of a few big pictures, for image-to-image training.
 
-The course has eleven paintings and nine photos, not thousands of each. A CycleGAN learns
+A painter's domain holds eight or so paintings, not thousands. A CycleGAN learns
 textures and colours, which every part of a picture carries, so each domain becomes an endless
 stream of **patches**: random crops at a random scale (a tenth of a picture's shorter side up to
 all of it), random position and random mirror image, resized to the training size. Each patch is
