@@ -219,7 +219,8 @@ def credits_markdown():
         "this one.",
         "",
         "Every image here is a **resized** copy of the file named under *source*: scaled with "
-        "Pillow (Lanczos) to 512 pixels on its longer side and saved as JPEG at quality 85. "
+        "Pillow (Lanczos) to 512 pixels on its longer side when it was larger, and saved as JPEG "
+        "at quality 85. "
         "Nothing else was changed (no cropping, no colour changes). Each image keeps its own "
         "licence, stated below; the course's MIT licence does not apply to them. Images under "
         "CC BY-SA, GPL or LGPL are distributed under that same licence; the licence "
