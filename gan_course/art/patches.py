@@ -25,7 +25,7 @@ from gan_course.art.domains import DomainError, domain_files
 
 READ_SIDE = 512  # pictures are read at 512 pixels on their longer side (the shipped size)
 SCALE = (0.1, 1.0)  # a crop's side, as a share of the picture's shorter side
-PAIR_EXAMPLE = "art/photos:art/paintings/van_gogh"
+PAIR_EXAMPLE = "art/photos:art/paintings/morisot"  # the painter that measures best
 __all__ = ["DomainError", "domain_files"]  # re-exported: patch code names domains through here
 
 
@@ -46,7 +46,7 @@ def split_pair(spec):
     if len(domains) != 2 or not all(domains):
         raise DomainError(
             f"{spec!r} is not two domains. Write them as A:B with a colon between, e.g. "
-            f"{PAIR_EXAMPLE!r}, 'art/photos:art/paintings/morisot' or "
+            f"{PAIR_EXAMPLE!r}, 'art/photos:art/paintings/van_gogh' or "
             f"'folder:PATH:art/paintings'.")
     return tuple(domains)
 

@@ -385,6 +385,6 @@ SETTINGS = {
                               d_width=64, paint_side=512)),
 }
 
-register(Recipe("cyclegan", build, (patches.PAIR_EXAMPLE, "art/photos:art/paintings/morisot",
+register(Recipe("cyclegan", build, (patches.PAIR_EXAMPLE, "art/photos:art/paintings/van_gogh",
                                     "art/photos:art/paintings/ukiyo_e", "art/photos:art/paintings"),
                 evaluate, bar, data=training_data), SETTINGS)
