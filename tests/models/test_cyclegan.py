@@ -180,7 +180,7 @@ def test_a_run_trains_evaluates_and_translates(quick_run):
                             "cycle_error_untrained", "style_distance_before",
                             "style_distance_after"}
     assert 0 <= quality["painting_share_translated"] <= 1 and quality["cycle_error"] > 0
-    assert len(quick_run.metrics["bar"]) == 4
+    assert len(quick_run.metrics["bar"]) == 5
     photo = patches.domain_images("art/photos", split="test")[0][:50, :70].astype(np.float32) / 255
     assert quick_run.translate(photo).shape == (50, 70, 3)
     samples = quick_run.generate(3, seed=1)
