@@ -64,3 +64,15 @@ def test_weights_that_do_not_fit_their_settings_are_a_clear_error(shipped):
     spec_path.write_text(json.dumps(spec))
     with pytest.raises(pretrained.PretrainedError, match="does not fit the generator"):
         pretrained.load("cyclegan/tiny", root)
+
+
+def test_the_shipped_van_gogh_painter_paints_a_held_out_photo():
+    from gan_course.art import patches
+
+    assert "cyclegan/van_gogh" in pretrained.names()
+    run = gc.pretrained("cyclegan/van_gogh")
+    assert run.metrics["steps"] == 8000 and run.dataset == "art/photos:art/paintings/van_gogh"
+    assert run.directions == ("photo2painting",)
+    photo = patches.domain_images("art/photos", split="test")[0][:200, :300] / np.float32(255)
+    painted = run.translate(photo)
+    assert painted.shape == photo.shape and np.abs(painted - photo).mean() > 0.05
