@@ -2,7 +2,7 @@
 
     python benchmarks/art_classifier_folds.py [--steps 600] [--colour 1] [--filters 16 32 64]
 
-The training photos (``art/photos``: the held-out ones are never used here) and the paintings
+The training split of ``art/photos`` and ``art/paintings`` (held-out pictures are never used here)
 are split into 4 folds. For each fold the classifier is trained on the other three and judged
 on the patches of the fold's unseen pictures: the share of photo patches it calls photos and of
 painting patches it calls paintings, when "painting" means a probability of at least 0.5, 0.7 or
@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    photos, paintings = patches.pair_images(patches.PAIR_EXAMPLE, min_side=judge.SIZE)
+    photos, paintings = patches.pair_images("art/photos:art/paintings", min_side=judge.SIZE)
     photo_folds = folds(list(range(len(photos))), args.folds)
     painting_folds = folds(list(range(len(paintings))), args.folds)
     print(f"steps {args.steps} of {args.batch}, colour {args.colour}, filters {args.filters}")

@@ -29,7 +29,7 @@ def __getattr__(name):
         from gan_course import data
 
         return data.load_dataset
-    if name in ("train", "load_run", "Run"):
+    if name in ("train", "load_run", "Run", "pretrained"):
         from gan_course import runs
 
         return getattr(runs, name)

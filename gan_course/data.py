@@ -94,7 +94,7 @@ def load_arrays(name, split="train"):
         return toy_points(name, n, seed=0 if split == "train" else 1), None
     source = _image_source(name)
     if source:
-        return source.load(name) * 2.0 - 1.0, None
+        return source.load(name, split) * 2.0 - 1.0, None
     images, labels = load_uint8(name, split)
     return to_unit_range(images), labels.astype(np.int32)
 
@@ -229,7 +229,8 @@ def toy_points(name, n, seed=0):
 class ImageSource:
     """A family of datasets read from image files, named by a prefix (``"art/"``, ``"folder:"``).
 
-    ``load(name)`` gives float32 (N, H, W, 3) in [0, 1]; ``names()`` the names worth listing.
+    ``load(name, split)`` gives float32 (N, H, W, 3) in [0, 1] (``split``: "train" without the
+    held-out pictures, "test" them alone); ``names()`` the names worth listing.
     """
 
     prefix: str

@@ -67,6 +67,11 @@ class Run:
     def decode(self, z, *labels):
         return self.model.decode(z, *labels)
 
+    @property
+    def directions(self):
+        """The ways an image-to-image model translates (a shipped painter: photo to painting)."""
+        return tuple(getattr(self.model, "directions", ()))
+
     def translate(self, images, direction="photo2painting"):
         """Image-to-image models (cyclegan): pictures in [0, 1] of any size, translated."""
         if not hasattr(self.model, "translate"):
@@ -198,6 +203,16 @@ def _worker_directory(out, strategy, resume=False):
     if resume and (out / "checkpoint").is_dir():  # start from the chief's checkpoint
         shutil.copytree(out / "checkpoint", copy / "checkpoint")
     return copy
+
+
+def pretrained(name):
+    """A painter trained for longer than a lesson, shipped with the package, as a Run whose
+    ``translate`` paints photos: ``gc.pretrained("cyclegan/van_gogh")``. Its ``metrics`` are
+    the ones its training measured; ``gc.models.cyclegan_pretrained.names()`` lists the shipped ones."""
+    from gan_course.models import cyclegan_pretrained as shipped
+
+    directory, spec, painter = shipped.load(name)
+    return Run(directory, spec, painter, checkpoint=None, manager=None)
 
 
 def load_run(out_dir, precision=None, strategy=None):

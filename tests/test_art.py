@@ -27,20 +27,20 @@ def _write_image(path, size=(80, 60), colour=(200, 30, 30)):
     return path
 
 
-def test_eleven_paintings_and_nine_photos_ship_with_the_package():
-    assert len(art.art_names("paintings")) == 11 and len(art.art_names("photos")) == 9
+def test_the_paintings_and_photos_ship_with_the_package():
+    assert len(art.art_names("paintings")) == 49 and len(art.art_names("photos")) == 237
     assert gc.art.art_names("photos") == art.art_names("photos")
-    shipped = {kind: sorted(p.stem for p in (art.ASSETS / kind).glob("*.jpg")) for kind in art.KINDS}
+    shipped = {kind: sorted(p.stem for p in (art.images.ASSETS / kind).glob("*.jpg")) for kind in art.KINDS}
     assert shipped == {kind: art.art_names(kind) for kind in art.KINDS}
-    files = [p for kind in art.KINDS for p in (art.ASSETS / kind).glob("*.jpg")]
-    assert sum(p.stat().st_size for p in files) < 2.5e6
+    files = [p for kind in art.KINDS for p in (art.images.ASSETS / kind).glob("*.jpg")]
+    assert sum(p.stat().st_size for p in files) < 15e6
     for path in files:
         with Image.open(path) as img:
-            assert max(img.size) == 512 and img.format == "JPEG"
+            assert max(img.size) <= 512 and min(img.size) >= 64 and img.format == "JPEG"
 
 
 def test_credits_are_generated_from_the_catalogue_and_name_every_image():
-    credits = (art.ASSETS / "CREDITS.md").read_text(encoding="utf-8")
+    credits = (art.images.ASSETS / "CREDITS.md").read_text(encoding="utf-8")
     assert credits == art.credits_markdown(), "regenerate CREDITS.md with art.credits_markdown()"
     for kind in art.KINDS:
         for name, entry in art.catalog()[kind].items():
@@ -48,10 +48,13 @@ def test_credits_are_generated_from_the_catalogue_and_name_every_image():
             for field in ("title", "author", "licence", "source"):
                 assert entry[field] in section
             assert "- changes: resized" in section
-    for licence in ("CC BY 4.0", "CC BY-SA 4.0", "GPL-2.0-or-later", "CC0 1.0", "Apache-2.0"):
+    for licence in ("CC BY 4.0", "CC BY-SA 4.0", "GPL-2.0-or-later", "CC0 1.0", "Apache-2.0",
+                    "GPL-3.0-or-later", "LGPL-3.0", "CC-BY-SA-3.0"):
         assert licence in credits
-    assert (art.ASSETS / "licenses" / "GPL-2.0.txt").is_file()
-    assert (art.ASSETS / "licenses" / "Apache-2.0.txt").is_file()
+    for text in ("GPL-2.0", "GPL-3.0", "LGPL-3.0", "Apache-2.0"):
+        assert (art.images.ASSETS / "licenses" / f"{text}.txt").is_file()
+    schools = {e.get("school") for e in art.catalog()["paintings"].values()}
+    assert schools == {None, "van_gogh", "morisot", "ukiyo_e"}
     assert "by Aitzol Berasategi" in art.credit("aitzgorri") and "resized" in art.credit("aitzgorri")
 
 
@@ -59,7 +62,7 @@ def test_package_data_includes_every_art_file():
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"]["gan_course"]
     package = ROOT / "gan_course"
-    for path in art.ASSETS.rglob("*"):
+    for path in art.images.ASSETS.rglob("*"):
         if path.is_file():
             rel = path.relative_to(package).as_posix()
             assert any(fnmatch.fnmatch(rel, p) and rel.count("/") == p.count("/")
@@ -68,7 +71,7 @@ def test_package_data_includes_every_art_file():
 
 def test_images_come_from_the_package_without_gan_course_data(no_data):
     path = art.art_path("van_gogh_starry_night_1889")
-    assert path.is_relative_to(art.ASSETS) and not art.uses_original("van_gogh_starry_night_1889")
+    assert path.is_relative_to(art.images.ASSETS) and not art.uses_original("van_gogh_starry_night_1889")
     image = gc.art.art_image("van_gogh_starry_night_1889")
     assert image.shape == (320, 512, 3) and image.dtype == np.float32
     assert image.min() >= 0.0 and image.max() <= 1.0
@@ -82,7 +85,7 @@ def test_originals_are_used_when_gan_course_data_has_them(tmp_path, monkeypatch)
     assert art.art_path("storm") == original and art.uses_original("storm")
     assert art.art_image("storm").shape == (600, 900, 3)
     assert not art.uses_original("dune")  # not in that folder: the package's copy
-    assert art.image_set("photos", size=16).shape == (9, 16, 16, 3)
+    assert art.image_set("photos", size=16).shape == (len(art.art_names("photos")), 16, 16, 3)
 
 
 @pytest.mark.skipif(not (Path(os.environ.get("GAN_COURSE_DATA", "/nonexistent")) / "art"
@@ -101,17 +104,19 @@ def test_a_students_own_image_works_by_path(tmp_path):
 
 
 def test_art_sets_load_as_datasets(no_data, tmp_path):
-    batch = next(iter(gc.load_dataset("art/paintings", batch_size=32)))
-    assert batch.shape == (11, 64, 64, 3)
+    from gan_course.art import domains
+
+    batch = next(iter(gc.load_dataset("art/paintings/van_gogh", batch_size=32)))
+    assert batch.shape == (8, 64, 64, 3)
     assert float(batch.numpy().min()) >= -1.0 and float(batch.numpy().max()) <= 1.0
-    photos, labels = data.load_arrays("art/photos")
-    assert photos.shape == (9, 64, 64, 3) and labels is None
+    photos, labels = data.load_arrays("art/photos", split="test")
+    assert photos.shape == (len(domains.HELD_OUT["photos"]), 64, 64, 3) and labels is None
     for i, colour in enumerate([(255, 0, 0), (0, 0, 255)]):
         _write_image(tmp_path / "set" / f"{i}.jpg", (40 + 20 * i, 40), colour)
     (tmp_path / "set" / "notes.txt").write_text("not an image, and ignored")
     mine, _ = data.load_arrays(f"folder:{tmp_path / 'set'}")
     assert mine.shape == (2, 64, 64, 3) and mine[0, 32, 32, 0] > 0.9 and mine[1, 32, 32, 2] > 0.9
-    assert "art/paintings" in data.dataset_names() and "art/photos" in data.dataset_names()
+    assert {"art/paintings", "art/photos", "art/paintings/ukiyo_e"} <= set(data.dataset_names())
 
 
 # --- bad input -------------------------------------------------------------------------------------
@@ -190,3 +195,34 @@ def test_a_decompression_bomb_is_refused_by_name(tmp_path):
     assert bomb.stat().st_size < 100_000
     with pytest.raises(art.ImageFileError, match=r"bomb\.png is too large to read.*at most"):
         art.art_image(str(bomb))
+
+
+def test_the_package_script_catalogues_a_manifest(tmp_path):
+    from gan_course.art import package
+
+    folder = tmp_path / "more_paintings"
+    folder.mkdir()
+    (folder / "MANIFEST.tsv").write_text(
+        "file\tartist\ttitle\tyear\tsource_package\toriginal_path\tlicence\n"
+        "Van-Gogh_Irises.jpg\tVincent van Gogh\tIrises\t1889\tpkg 1.0\ta/b.jpg\tCC-BY-4.0\n",
+        encoding="utf-8")
+    (entry,) = package.manifest_entries(tmp_path, "more_paintings", "paintings").items()
+    assert entry[0] == "van_gogh_irises"
+    assert entry[1]["folder"] == "more_paintings" and entry[1]["date"] == "1889"
+    assert entry[1]["licence_url"].endswith("/by/4.0/") and entry[1]["source"] == "pkg 1.0 : a/b.jpg"
+    assert package.school_of("Utagawa Hiroshige") == "ukiyo_e" and package.school_of("Degas") is None
+    big = _write_image(tmp_path / "big.png", (1200, 600))
+    package.write_image(big, tmp_path / "small.jpg")
+    with Image.open(tmp_path / "small.jpg") as img:
+        assert img.size == (512, 256) and img.format == "JPEG"
+
+
+@pytest.mark.skipif(not (Path(os.environ.get("GAN_COURSE_DATA", "/nonexistent")) / "art"
+                         / "more_photos").is_dir(), reason="no originals in GAN_COURSE_DATA")
+def test_the_packaged_copies_are_regenerated_byte_for_byte(tmp_path):
+    from gan_course.art import package
+
+    for kind, name in (("photos", "storm"), ("paintings", "morisot_reading_1888")):
+        package.write_image(art.art_path(name), tmp_path / f"{name}.jpg")
+        packaged = art.images.ASSETS / kind / f"{name}.jpg"
+        assert (tmp_path / f"{name}.jpg").read_bytes() == packaged.read_bytes()

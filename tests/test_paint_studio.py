@@ -98,3 +98,31 @@ def test_a_large_painting_shrinks_to_half_the_row_instead_of_running_past_it():
     for view in (studio.image, studio.result):  # ... which fits the two side by side
         assert (view.layout.max_width, view.layout.height) == ("50%", "auto")
         assert view.layout.object_fit == "contain"
+
+
+class _OneWay:
+    """A painter that goes photo to painting only, as a shipped one does."""
+
+    directions = ("photo2painting",)
+
+    def translate(self, image, direction="photo2painting"):
+        if direction != "photo2painting":
+            raise ValueError("one way only")
+        return 1.0 - image
+
+
+def test_studio_offers_several_painters_and_a_one_way_one_has_no_round_trip(tmp_path):
+    studio = paint_studio.PaintStudio({"yours": _fake_translate, "shipped": _OneWay().translate},
+                                      max_side=64, direction="painting2photo")
+    assert studio.painter.options == ("yours", "shipped")
+    assert studio.painter in studio.widget.children[1].children
+    studio.paint("dune")
+    assert studio.pictures[2] is not None
+    studio.painter.value = "shipped"  # cannot go painting -> photo: switches and paints again
+    assert studio.direction.value == "photo2painting"
+    image, painted, back = studio.pictures
+    np.testing.assert_allclose(painted, 1.0 - image)
+    assert back is None
+    assert studio.save(tmp_path / "two.png").is_file()
+    with pytest.raises(ValueError, match="dict"):
+        paint_studio.PaintStudio({})

@@ -5,8 +5,13 @@ import pytest
 from PIL import Image
 
 from gan_course import art
-from gan_course.art import patches
+from gan_course.art import domains, patches
 from gan_course.data import DatasetNotFoundError
+
+
+@pytest.fixture
+def no_data(monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_DATA", raising=False)
 
 
 def _write_image(path, size=(80, 60), seed=0):
@@ -34,25 +39,57 @@ def test_anything_but_two_domains_is_a_clear_error(spec):
         patches.split_pair(spec)
 
 
-def test_course_domains_hold_out_two_photos():
-    photos = patches.domain_files("art/photos")
-    assert len(photos) == len(art.art_names("photos")) - len(patches.HELD_OUT_PHOTOS)
-    stems = {p.stem for p in photos}
-    assert not any(name in stem for name in patches.HELD_OUT_PHOTOS for stem in stems)
-    assert len(patches.domain_files("art/paintings")) == 11
-    (one,) = patches.domain_files("art/paintings/van_gogh_starry_night_1889")
-    assert one == art.art_path("van_gogh_starry_night_1889")
-    assert len(patches.domain_files("art/photos/dune")) == 1
+@pytest.mark.parametrize("domain, school", [
+    ("art/paintings/van_gogh", "Vincent van Gogh"), ("art/paintings/morisot", "Berthe Morisot"),
+    ("art/paintings/ukiyo_e", ("Hokusai", "Hiroshige", "Hashiguchi"))])
+def test_a_school_is_its_painters_pictures_with_two_held_out(domain, school, no_data):
+    every = domains.picture_names(domain, "all")
+    train, test = domains.picture_names(domain, "train"), domains.picture_names(domain, "test")
+    assert sorted(train + test) == sorted(every) and not set(train) & set(test)
+    assert len(test) == 2 and len(train) >= 7
+    authors = {art.catalog()["paintings"][n]["author"] for n in every}
+    names = (school,) if isinstance(school, str) else school
+    assert all(any(s in a for s in names) for a in authors)
+    assert all(p.is_relative_to(art.images.ASSETS) for p in domains.domain_files(domain))
 
 
-def test_unknown_painting_lists_the_paintings():
-    with pytest.raises(patches.DomainError, match="Unknown painting 'picasso'.*van_gogh_starry"):
+def test_one_name_one_meaning_for_every_user(no_data):
+    """The held-out photos are the test split of art/photos in gc.load_dataset, the CycleGAN's
+    evaluation pictures and the judge's, and never in a training stream."""
+    from gan_course import data
+
+    held_out = set(domains.HELD_OUT["photos"])
+    assert set(domains.picture_names("art/photos", "test")) == held_out
+    assert len(domains.picture_names("art/photos", "all")) == len(art.art_names("photos"))
+    train_files = {p.stem for p in patches.domain_files("art/photos")}
+    assert not train_files & held_out
+    assert len(train_files) == len(art.art_names("photos")) - len(held_out)
+    images, _ = data.load_arrays("art/photos", split="test")
+    assert len(images) == len(held_out)
+    assert len(patches.domain_images("art/photos", split="test")) == len(held_out)
+    for kind in art.KINDS:
+        assert set(domains.HELD_OUT[kind]) <= set(art.art_names(kind))
+
+
+def test_unknown_painting_lists_the_schools_and_paintings():
+    with pytest.raises(patches.DomainError,
+                       match="Unknown painting 'picasso'.*van_gogh, morisot, ukiyo_e.*van_gogh_st"):
         patches.domain_files("art/paintings/picasso")
 
 
-def test_a_held_out_photo_is_not_a_domain():
-    with pytest.raises(patches.DomainError, match="held out for evaluation"):
-        patches.domain_files(f"art/photos/{patches.HELD_OUT_PHOTOS[0]}")
+def test_a_held_out_picture_is_not_a_domain():
+    for kind in art.KINDS:
+        with pytest.raises(patches.DomainError, match="held out for evaluation"):
+            patches.domain_files(f"art/{kind}/{domains.HELD_OUT[kind][0]}")
+    assert len(patches.domain_files("art/photos/dune")) == 1
+
+
+def test_a_folder_holds_nothing_out(tmp_path):
+    _write_image(tmp_path / "mine" / "a.png")
+    for split in domains.SPLITS:
+        assert len(domains.domain_files(f"folder:{tmp_path / 'mine'}", split)) == 1
+    assert not domains.has_held_out(f"folder:{tmp_path / 'mine'}")
+    assert domains.has_held_out("art/paintings/morisot")
 
 
 def test_unknown_domain_names_the_valid_forms():

@@ -2,6 +2,9 @@
 
 - ``images``: the packaged pictures and their credits, reading any image file a student brings
   (its functions are also reachable here: ``gc.art.credit(name)``, ``gc.art.resize(...)``);
+- ``domains``: the named sets (``art/photos``, ``art/paintings/van_gogh``, ...) and the one list
+  of held-out pictures;
+- ``package``: regenerates the packaged images and their credits from the originals;
 - ``patches``: patch domains, endless random crops of a few pictures (the CycleGAN's data);
 - ``judge``: the painting-or-photo patch classifier and the Gram-matrix style distance;
 - ``vgg``: VGG19-shaped feature networks (ImageNet weights from Keras, or seeded random ones);
@@ -39,11 +42,13 @@ from gan_course.art.images import (  # noqa: F401 - the pictures' API, gc.art.<n
     uses_original,
 )
 
-ROOMS = ("images", "patches", "judge", "vgg", "style")
+ROOMS = ("images", "domains", "package", "patches", "judge", "vgg", "style")
 
 
 def _art_set_names():
-    names = [f"art/{kind}" for kind in KINDS]
+    from gan_course.art import domains
+
+    names = domains.names()
     root = data.data_root()
     folder = root / "art" if root else None
     if folder and folder.is_dir():
@@ -51,9 +56,15 @@ def _art_set_names():
     return names
 
 
-data.register_image_source(data.ImageSource(
-    "art/", lambda name: image_set(name.removeprefix("art/")), _art_set_names))
-data.register_image_source(data.ImageSource(FOLDER_PREFIX, image_set))
+def _art_set(name, split="train"):
+    """A named set's pictures in ``split`` (the held-out ones are the test split)."""
+    from gan_course.art import domains
+
+    return image_set(domains.domain_files(name, split))
+
+
+data.register_image_source(data.ImageSource("art/", _art_set, _art_set_names))
+data.register_image_source(data.ImageSource(FOLDER_PREFIX, _art_set))
 
 
 def __getattr__(name):

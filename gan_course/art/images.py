@@ -1,9 +1,10 @@
 """The course's paintings and photos, and reading any image file a student brings.
 
-Eleven public-domain paintings and nine freely licensed photos ship inside the package, resized
-to 512 pixels on their longer side (``assets/art/{paintings,photos}``, credited in
-``assets/art/CREDITS.md``). When ``$GAN_COURSE_DATA/art/famous_styles`` or ``.../content_photos``
-holds the full-resolution originals, those are used instead. Anywhere a name works, a path to an
+49 public-domain paintings and 237 freely licensed photos ship inside the package, resized to at
+most 512 pixels on their longer side (``assets/art/{paintings,photos}``, credited in
+``assets/art/CREDITS.md``; ``python -m gan_course.art.package`` makes them). When
+``$GAN_COURSE_DATA/art`` holds the full-resolution originals (the folder each catalogue entry
+names), those are used instead. Anywhere a name works, a path to an
 image file works too, and ``folder:PATH`` names a folder of images where a set is wanted.
 
 Images come back as float32 (H, W, 3) arrays in [0, 1].
@@ -49,11 +50,12 @@ def kind_of(name):
     return next((kind for kind in KINDS if name in catalog()[kind]), None)
 
 
-def _originals_folder(kind):
+def _originals_folder(kind, name):
     from gan_course.data import data_root
 
     root = data_root()
-    return root / "art" / ORIGINALS[kind] if root else None
+    folder = catalog()[kind][name].get("folder", ORIGINALS[kind])
+    return root / "art" / folder if root else None
 
 
 def art_path(name):
@@ -76,7 +78,7 @@ def art_path(name):
     if not isinstance(name, str):
         raise TypeError(f"expected an image name or a path, got {type(name).__name__}")
     kind = kind_of(name)
-    originals = _originals_folder(kind)
+    originals = _originals_folder(kind, name)
     original = originals / catalog()[kind][name]["original"] if originals else None
     if original is not None and original.is_file():
         return original
@@ -231,10 +233,10 @@ def square_crop(image, size):
 
 
 def image_set(source, size=64):
-    """Every image of a set (see :func:`set_files`), centre-cropped square and resized to
-    ``size``: float32 (N, size, size, 3) in [0, 1]."""
-    return np.stack([square_crop(read_image(path, max_side=4 * size), size)
-                     for path in set_files(source)])
+    """Every image of a set (see :func:`set_files`) or of a list of files, centre-cropped square
+    and resized to ``size``: float32 (N, size, size, 3) in [0, 1]."""
+    files = source if isinstance(source, (list, tuple)) else set_files(source)
+    return np.stack([square_crop(read_image(path, max_side=4 * size), size) for path in files])
 
 
 def credits_markdown():
@@ -246,14 +248,17 @@ def credits_markdown():
         "this one.",
         "",
         "Every image here is a **resized** copy of the file named under *source*: scaled with "
-        "Pillow (Lanczos) to 512 pixels on its longer side and saved as JPEG at quality 85. "
+        "Pillow (Lanczos) to 512 pixels on its longer side when it was larger, and saved as JPEG "
+        "at quality 85. "
         "Nothing else was changed (no cropping, no colour changes). Each image keeps its own "
         "licence, stated below; the course's MIT licence does not apply to them. Images under "
-        "CC BY-SA 4.0 or GPL-2.0-or-later are distributed under that same licence; the licence "
-        "texts of GPL-2.0 and Apache-2.0 are in `licenses/`.",
+        "CC BY-SA, GPL or LGPL are distributed under that same licence; the licence "
+        "texts of GPL-2.0, GPL-3.0, LGPL-3.0 and Apache-2.0 are in `licenses/`.",
         "",
-        "When `$GAN_COURSE_DATA/art/famous_styles/` or `$GAN_COURSE_DATA/art/content_photos/` holds "
-        "the full-resolution originals (file names under *original file*), the course uses those.",
+        "When `$GAN_COURSE_DATA/art/` holds the full-resolution originals (under *original file*, "
+        "in `famous_styles/` and `content_photos/` unless another folder is named), the course "
+        "uses those. `python -m gan_course.art.package` regenerates these copies, the catalogue "
+        "entries of `more_paintings/` and `more_photos/` (from their `MANIFEST.tsv`) and this file.",
     ]
     for kind, heading in (("paintings", "Paintings (`paintings/`)"),
                           ("photos", "Photos (`photos/`)")):
@@ -267,7 +272,8 @@ def credits_markdown():
                       f"- licence: {e['licence']}"
                       + (f" <{e['licence_url']}>" if "licence_url" in e else ""),
                       f"- source: {e['source']}",
-                      f"- original file: `{e['original']}`",
+                      f"- original file: `{e.get('folder', ORIGINALS[kind])}/{e['original']}`",
+                      *([f"- school: {e['school']}"] if "school" in e else []),
                       *([f"- note: {e['note']}"] if "note" in e else []),
                       "- changes: resized"]
     return "\n".join(lines) + "\n"

@@ -1,19 +1,15 @@
 """Patch domains: endless random crops of a few big pictures, for image-to-image training.
 
-The course has eleven paintings and nine photos, not thousands of each. A CycleGAN learns
+A painter's domain holds eight or so paintings, not thousands. A CycleGAN learns
 textures and colours, which every part of a picture carries, so each domain becomes an endless
 stream of **patches**: random crops at a random scale (a tenth of a picture's shorter side up to
 all of it), random position and random mirror image, resized to the training size. Each patch is
 a pure function of ``(seed, index)``, so a resumed run sees exactly the patches an unbroken one
 would have.
 
-A domain is named like a dataset:
-
-- ``art/photos``: the course's photos except :data:`HELD_OUT_PHOTOS`;
-- ``art/paintings``: the course's paintings;
-- ``art/paintings/NAME`` (or ``art/photos/NAME``): one picture of the course;
-- ``folder:PATH``: every image in a folder of your own; other ``art/NAME``: a folder of
-  ``$GAN_COURSE_DATA/art``.
+A domain is named as :mod:`gan_course.art.domains` names sets (``art/photos``,
+``art/paintings/van_gogh``, ``folder:PATH``, ...); training reads its ``"train"`` pictures,
+never the held-out ones.
 
 Two domains are written ``A:B``, e.g. ``art/photos:art/paintings/van_gogh_starry_night_1889``.
 """
@@ -25,16 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from gan_course import art
+from gan_course.art.domains import DomainError, domain_files
 
-# The photos no training ever sees: the course judges its image-to-image models on these alone.
-HELD_OUT_PHOTOS = ("life", "mount_rainier")
 READ_SIDE = 512  # pictures are read at 512 pixels on their longer side (the shipped size)
 SCALE = (0.1, 1.0)  # a crop's side, as a share of the picture's shorter side
-PAIR_EXAMPLE = "art/photos:art/paintings"
-
-
-class DomainError(ValueError):
-    """A domain name, or the images behind it, cannot be trained on."""
+PAIR_EXAMPLE = "art/photos:art/paintings/morisot"  # the painter that measures best
+__all__ = ["DomainError", "domain_files"]  # re-exported: patch code names domains through here
 
 
 def split_pair(spec):
@@ -54,40 +46,17 @@ def split_pair(spec):
     if len(domains) != 2 or not all(domains):
         raise DomainError(
             f"{spec!r} is not two domains. Write them as A:B with a colon between, e.g. "
-            f"{PAIR_EXAMPLE!r}, 'art/photos:art/paintings/van_gogh_starry_night_1889' or "
+            f"{PAIR_EXAMPLE!r}, 'art/photos:art/paintings/van_gogh' or "
             f"'folder:PATH:art/paintings'.")
     return tuple(domains)
 
 
-def domain_files(domain):
-    """The image files behind one domain name (see the module docstring)."""
-    if not isinstance(domain, str) or not domain:
-        raise DomainError(f"A domain is a name such as 'art/photos'; got {domain!r}.")
-    if domain.startswith(art.FOLDER_PREFIX):
-        return art.folder_files(domain[len(art.FOLDER_PREFIX):])
-    if not domain.startswith("art/"):
-        raise DomainError(
-            f"Unknown domain {domain!r}. Domains: art/photos, art/paintings, "
-            f"art/paintings/NAME (one painting), art/photos/NAME (one photo), folder:PATH.")
-    kind, _, name = domain.removeprefix("art/").partition("/")
-    if kind in art.KINDS and name:
-        if name not in art.art_names(kind):
-            raise DomainError(f"Unknown {kind[:-1]} {name!r} in {domain!r}. The course's {kind}: "
-                              f"{', '.join(art.art_names(kind))}.")
-        if name in HELD_OUT_PHOTOS:
-            raise DomainError(f"The photo {name!r} is held out for evaluation (patches."
-                              f"HELD_OUT_PHOTOS); train on another one.")
-        return [art.art_path(name)]
-    if kind == "photos" and not name:
-        return [art.art_path(n) for n in art.art_names("photos") if n not in HELD_OUT_PHOTOS]
-    return art.set_files(domain.removeprefix("art/"))
-
-
-def domain_images(domain, min_side=1):
-    """The pictures of a domain as uint8 arrays (H, W, 3), at most :data:`READ_SIDE` pixels on
-    their longer side; a DomainError names any picture shorter than ``min_side``."""
+def domain_images(domain, min_side=1, split="train"):
+    """The pictures of a domain's ``split`` as uint8 arrays (H, W, 3), at most
+    :data:`READ_SIDE` pixels on their longer side; a DomainError names any picture shorter than
+    ``min_side``."""
     images = []
-    for path in domain_files(domain):
+    for path in domain_files(domain, split):
         image = _read(Path(path).resolve(), Path(path).stat().st_mtime_ns)
         h, w = image.shape[:2]
         if min(h, w) < min_side:
@@ -117,13 +86,6 @@ def pair_images(spec, min_side=1):
                           f"{sorted(shared)[0].name}). A CycleGAN learns to turn one kind of "
                           f"picture into another: give it two different sets.")
     return domain_images(first, min_side), domain_images(second, min_side)
-
-
-def held_out_photos():
-    """The held-out photos by name, float32 (H, W, 3) in [0, 1], as patches are cut from them."""
-    paths = {name: Path(art.art_path(name)).resolve() for name in HELD_OUT_PHOTOS}
-    return {name: _read(p, p.stat().st_mtime_ns).astype(np.float32) / 255.0
-            for name, p in paths.items()}
 
 
 # --- the tf.data pipeline ------------------------------------------------------------------------

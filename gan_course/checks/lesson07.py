@@ -33,7 +33,7 @@ def ex_7_1(instance_norm):
 
     for seed in range(3):
         x = _feature_maps(seed)
-        reference = blocks.InstanceNormalization(epsilon=_EPSILON, center=False, scale=False)
+        reference = blocks.instance_norm(epsilon=_EPSILON, center=False, scale=False)
         expected = np.asarray(reference(x), np.float64)
         x64 = x.astype(np.float64)
         mistakes = [
@@ -54,7 +54,7 @@ def ex_7_1(instance_norm):
                hint=_INSTANCE, rtol=1e-4, atol=1e-4)
     return ("instance_norm gives every image's every channel mean 0 and variance 1 over its height "
             "and width (with epsilon 1e-5 in the square root), as "
-            "gc.models.blocks.InstanceNormalization does, on 3 batches of (3, 5, 6, 4) maps.")
+            "keras.layers.GroupNormalization(groups=-1) does, on 3 batches of (3, 5, 6, 4) maps.")
 
 
 # --- 7.2 the PatchGAN receptive field -----------------------------------------------------------

@@ -15,9 +15,10 @@ import tensorflow as tf
 from keras import layers
 
 from gan_course import losses
-from gan_course.art import judge, patches
-from gan_course.models import blocks
+from gan_course.art import patches
+from gan_course.models import blocks, tiles
 from gan_course.models.base import GAN, adam, execution
+from gan_course.models.cyclegan_quality import bar, evaluate
 from gan_course.models.registry import Recipe, register
 
 DIRECTIONS = ("photo2painting", "painting2photo")
@@ -26,7 +27,7 @@ DIRECTIONS = ("photo2painting", "painting2photo")
 # --- networks --------------------------------------------------------------------------------
 
 def _norm_relu(h):
-    return layers.ReLU()(blocks.InstanceNormalization()(h))
+    return layers.ReLU()(blocks.instance_norm()(h))
 
 
 def residual_block(h, filters):
@@ -36,7 +37,7 @@ def residual_block(h, filters):
     h = layers.Conv2D(filters, 3, use_bias=False)(blocks.ReflectionPadding2D(1)(h))
     h = _norm_relu(h)
     h = layers.Conv2D(filters, 3, use_bias=False)(blocks.ReflectionPadding2D(1)(h))
-    return layers.Add()([x, blocks.InstanceNormalization()(h)])
+    return layers.Add()([x, blocks.instance_norm()(h)])
 
 
 def build_generator(width=32, residual_blocks=6, downsamplings=2, upsampling="resize",
@@ -68,7 +69,7 @@ def build_discriminator(width=64, downsamplings=3, name="painting_critic"):
         stride = 2 if i < downsamplings else 1
         h = layers.Conv2D(width * min(2**i, 8), 4, strides=stride, padding="same",
                           use_bias=False)(h)
-        h = layers.LeakyReLU(0.2)(blocks.InstanceNormalization()(h))
+        h = layers.LeakyReLU(0.2)(blocks.instance_norm()(h))
     scores = layers.Conv2D(1, 4, padding="same", dtype="float32", name="scores")(h)
     return keras.Model(x, scores, name=name)
 
@@ -168,6 +169,7 @@ class CycleGAN(GAN):
         self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
         self.ema_decay, self.seed = float(ema_decay), int(seed)
         self.crop_scale = tuple(crop_scale)
+        self.tile = 2 * self.image_size  # translate's tile (RESULTS.md, "Whole photos")
         self.latent_dim = None  # no noise: a CycleGAN's input is a picture
         self.factor = 2 ** sum(isinstance(layer, layers.Conv2D) and layer.strides[0] == 2
                                for layer in photo2painting.layers)
@@ -249,28 +251,23 @@ class CycleGAN(GAN):
 
     # --- translation -----------------------------------------------------------------------------
 
-    def translate(self, images, direction="photo2painting", ema=True):
-        """Pictures of any size, float32 (H, W, 3) or (n, H, W, 3) in [0, 1], translated in one
-        pass: mirror-padded to a size the network can halve and double, then cropped back."""
+    directions = DIRECTIONS
+
+    def translate(self, images, direction="photo2painting", ema=True, tile=None):
+        """Pictures of any size, float32 (H, W, 3) or (n, H, W, 3) in [0, 1], translated.
+
+        Pictures no larger than ``tile`` pixels (default :attr:`tile`, a few training patches)
+        go through in one pass; larger ones in overlapping tiles of that size, blended
+        (:mod:`gan_course.models.tiles`): what the generator sees stays at the scale it learnt
+        on, and memory stays bounded whatever the picture's size."""
         network = self._network(direction, ema)
-        x = _checked_pictures(images, min_side=self.factor)
-        single = x.ndim == 3
-        x = x[None] if single else x
-        h, w = x.shape[1:3]
-        ph, pw = patches.multiple_of(h, self.factor) - h, patches.multiple_of(w, self.factor) - w
-        padded = np.pad(x, [(0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)],
-                        mode="reflect")
-        out = [np.asarray(network(padded[i:i + 8] * 2.0 - 1.0, training=False), np.float32)
-               for i in range(0, len(padded), 8)]
-        out = np.concatenate(out)[:, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w]
-        out = np.clip((out + 1.0) / 2.0, 0.0, 1.0)
-        return out[0] if single else out
+        return tiles.translate_pictures(network, checked_pictures(images, self.factor),
+                                        int(tile or self.tile), self.factor)
 
     def held_out_photos(self):
-        """The held-out photos as uint8 pictures (read once)."""
+        """The held-out photos of ``art/photos`` as uint8 pictures (read once)."""
         if self._held_out is None:
-            self._held_out = [np.round(p * 255).astype(np.uint8)
-                              for p in patches.held_out_photos().values()]
+            self._held_out = patches.domain_images("art/photos", split="test")
         return self._held_out
 
     def latents(self, n, seed=0):
@@ -286,8 +283,13 @@ class CycleGAN(GAN):
         return self.translate((photos + 1.0) / 2.0) if len(photos) else photos
 
     def generate(self, n, seed=0, batch_size=64):
-        """``n`` translated patches of the held-out photos, float32 in [0, 1]."""
-        return self.decode(self.latents(n, seed))
+        """``n`` translated patches of the held-out photos, float32 in [0, 1], translated
+        ``batch_size`` at a time."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        photos = self.latents(n, seed)
+        return np.concatenate([self.decode(photos[i:i + batch_size])
+                               for i in range(0, n, batch_size)] or [photos])
 
     def sample_grid(self, n=8, seed=1234):
         """Rows of held-out photo patches, their paintings and their round trips back."""
@@ -303,7 +305,7 @@ def _direction(direction):
     return direction
 
 
-def _checked_pictures(images, min_side):
+def checked_pictures(images, min_side):
     if isinstance(images, (list, tuple)):
         raise ValueError("translate takes one picture (H, W, 3) or a batch (n, H, W, 3) of one "
                          "size; translate pictures of different sizes one at a time.")
@@ -313,14 +315,14 @@ def _checked_pictures(images, min_side):
                          f"{x.shape}")
     if x.dtype == np.uint8:
         raise ValueError("expected float pictures in [0, 1], got uint8: divide by 255.")
-    x = x.astype(np.float32)
-    if x.size and (not np.isfinite(x).all() or x.min() < -1e-3 or x.max() > 1 + 1e-3):
-        raise ValueError(f"expected pictures in [0, 1], got values in [{x.min():.3g}, "
-                         f"{x.max():.3g}]")
+    x = x.astype(np.float32, copy=False)  # a large photo is not copied needlessly
+    low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-3 or high > 1 + 1e-3:
+        raise ValueError(f"expected pictures in [0, 1], got values in [{low:.3g}, {high:.3g}]")
     if min(x.shape[-3:-1]) < min_side:
         raise ValueError(f"pictures must be at least {min_side} x {min_side} pixels, got "
                          f"{x.shape[-2]} x {x.shape[-3]}")
-    return np.clip(x, 0.0, 1.0)
+    return np.clip(x, 0.0, 1.0) if low < 0 or high > 1 else x
 
 
 # --- data, evaluation, settings --------------------------------------------------------------------
@@ -338,48 +340,6 @@ def training_data(dataset, settings):
     return (size, size, 3), stream
 
 
-def _untrained_cycle_error(model, photos, seed=0):
-    """The round-trip error of freshly initialised generators of the same shape (seeded)."""
-    import random
-
-    state = random.getstate()  # Keras draws unseeded initialisers from Python's generator
-    random.seed(seed)
-    try:
-        G = keras.models.clone_model(model.photo2painting)
-        F = keras.models.clone_model(model.painting2photo)
-    finally:
-        random.setstate(state)
-    back = F(G(photos * 2.0 - 1.0, training=False), training=False)
-    return float(np.mean(np.abs((np.asarray(back) + 1.0) / 2.0 - photos)))
-
-
-def evaluate(model, dataset, n):
-    """Quality of a CycleGAN on ``n`` patches of the held-out photos: what the course's painting
-    classifier calls them before and after translation (and after the round trip back), the
-    round-trip error against untrained generators', and the style distance to the paintings."""
-    photos = (model.latents(n, seed=2024) + 1.0) / 2.0
-    painted = model.translate(photos)
-    back = model.translate(painted, "painting2photo")
-    target = patches.split_pair(dataset)[1]
-    pictures = patches.domain_images(target, model.image_size)
-    paintings, other_paintings = (patches.sample_patches(pictures, n, model.image_size, seed,
-                                                         model.crop_scale) for seed in (2025, 2026))
-    report = judge.translation_report(photos, painted, back, paintings, other_paintings)
-    return {**report, "cycle_error_untrained": _untrained_cycle_error(model, photos)}
-
-
-def bar(q):
-    """Lesson 07's bar (DESIGN.md): the round trip is learnt, the classifier calls most
-    translated held-out photos paintings but the untouched ones photos, the style moves."""
-    return {
-        "cycle error below the untrained generators'": q["cycle_error"] < q["cycle_error_untrained"],
-        "translated photos called paintings >= 60%": q["painting_share_translated"] >= 0.6,
-        "untouched photos called photos >= 80%": q["photo_share_untouched"] >= 0.8,
-        "style closer to the paintings after translation":
-            q["style_distance_after"] < q["style_distance_before"],
-    }
-
-
 def build(settings, image_shape, seed):
     """The compiled CycleGAN for a profile's ``settings`` and square patches of ``image_shape``."""
     # Runs recorded before ``decay_from`` was a setting decayed as the paper does.
@@ -392,6 +352,7 @@ def build(settings, image_shape, seed):
     model = CycleGAN(*generators, *critics, image_shape[0], hp["cycle_weight"],
                      hp["identity_weight"], hp["history_size"], hp["ema_decay"],
                      hp.get("crop_scale", patches.SCALE), seed)
+    model.paint_side = int(hp.get("paint_side", 4 * image_shape[0]))  # whole photos' size
     steps_per_execution, jit_compile = execution(settings)
     model.compile(d_optimizer=adam(hp, "d", settings.steps),
                   g_optimizer=adam(hp, "g", settings.steps),
@@ -424,6 +385,6 @@ SETTINGS = {
                               d_width=64, paint_side=512)),
 }
 
-register(Recipe("cyclegan", build, (patches.PAIR_EXAMPLE,
-                                    "art/photos:art/paintings/van_gogh_starry_night_1889"),
+register(Recipe("cyclegan", build, (patches.PAIR_EXAMPLE, "art/photos:art/paintings/van_gogh",
+                                    "art/photos:art/paintings/ukiyo_e", "art/photos:art/paintings"),
                 evaluate, bar, data=training_data), SETTINGS)

@@ -19,15 +19,23 @@ DIRECTIONS = {"photo2painting": "painting2photo", "painting2photo": "photo2paint
 COLUMNS = ("input", "translated", "round trip")
 
 
+def directions_of(translate):
+    """The directions a ``translate`` function's model goes (``Run.directions``; both if it does
+    not say)."""
+    return tuple(getattr(getattr(translate, "__self__", None), "directions", DIRECTIONS))
+
+
 def round_trip(translate, image, direction="photo2painting"):
     """``(image, translated, translated back)`` for one picture, and the seconds the first
-    translation took."""
+    translation took. A model that goes one way only (a shipped painter) has no way back: the
+    third picture is None."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
     began = time.perf_counter()
     there = translate(image, direction)
     seconds = time.perf_counter() - began
-    back = translate(there, DIRECTIONS[direction])
+    ways = directions_of(translate)
+    back = translate(there, DIRECTIONS[direction]) if DIRECTIONS[direction] in ways else None
     return (image, there, back), seconds
 
 
@@ -75,7 +83,8 @@ def show_gallery(rows, captions=(), title=None, columns=COLUMNS):
 class PaintStudio(Panel):
     """Paint an uploaded photo (or one of the course's) with a trained image-to-image model.
 
-    ``translate`` follows ``Run.translate``; pictures are scaled to ``max_side`` pixels on their
+    ``translate`` follows ``Run.translate``, or is a dict ``{label: translate}`` of several
+    painters (e.g. the student's run and a shipped one), offered in a drop-down; pictures are scaled to ``max_side`` pixels on their
     longer side (a slider changes it) before painting, since a CycleGAN paints best at about the
     scale it was trained on. Moving the slider or switching the direction paints the picture
     on display again. ``.paint_bytes(data)`` and ``.paint(name_or_array)`` do what the upload
@@ -87,7 +96,13 @@ class PaintStudio(Panel):
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, "
                              f"got {direction!r}")
-        self.translate = translate
+        painters = translate if isinstance(translate, dict) else {"painter": translate}
+        if not painters or not all(callable(t) for t in painters.values()):
+            raise ValueError("translate must be a function like Run.translate, or a dict "
+                             "{label: such a function}")
+        self.painters = dict(painters)
+        self.painter = W.Dropdown(options=list(self.painters), description="painter")
+        self.translate = self.painters[self.painter.value]
         self.display_size = int(display_size)
         self.pictures = None  # (input, translated, round trip) on display
         self._repaint = None  # paints the picture on display again (at the slider's size)
@@ -108,8 +123,10 @@ class PaintStudio(Panel):
         self.picker.observe(lambda ch: ch["new"] and self.paint(ch["new"]), names="value")
         self.size.observe(self._paint_again, names="value")
         self.direction.observe(self._paint_again, names="value")
+        self.painter.observe(self._choose_painter, names="value")
+        choice = [self.painter] if len(self.painters) > 1 else []
         self.widget = W.VBox([W.HBox([self.upload, self.picker]),
-                              W.HBox([self.direction, self.size]), self.status,
+                              W.HBox([*choice, self.direction, self.size]), self.status,
                               W.HBox([self.image, self.result])])
 
     def _on_upload(self, change):
@@ -117,6 +134,14 @@ class PaintStudio(Panel):
         if files:
             upload = files[0]
             self.paint_bytes(upload["content"], label=upload.get("name", "the uploaded file"))
+
+    def _choose_painter(self, change=None):
+        self.translate = self.painters[self.painter.value]
+        ways = directions_of(self.translate)
+        if self.direction.value not in ways:
+            self.direction.value = ways[0]  # paints again through the observer
+        else:
+            self._paint_again()
 
     def _paint_again(self, change=None):
         if self._repaint is not None:
@@ -153,4 +178,4 @@ class PaintStudio(Panel):
         """Write the input, the painting and the round trip side by side to a PNG."""
         if self.pictures is None:
             raise ValueError("Nothing painted yet: upload a photo or pick one first.")
-        return viz.save_image(gallery_image([self.pictures]), path)
+        return viz.save_image(gallery_image([[p for p in self.pictures if p is not None]]), path)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -13,6 +14,8 @@ from gan_course.art import patches
 from gan_course.models import blocks, cyclegan
 
 PAIR = "art/photos:art/paintings"
+OLD_CHECKPOINT = Path(__file__).parent.parent / "data" / "instance_norm_generator" / "ckpt-1"
+OLD_OUTPUT = OLD_CHECKPOINT.parent / "output.npy"
 
 
 def _tiny(image_size=16, history=4):
@@ -25,15 +28,30 @@ def _tiny(image_size=16, history=4):
 def test_instance_normalization_normalises_each_image_and_channel_alone():
     x = np.random.default_rng(0).normal(3.0, 2.0, (2, 5, 7, 4)).astype("f4")
     x[1] *= 10.0  # another image's scale must not matter
-    y = np.asarray(blocks.InstanceNormalization(center=False, scale=False)(x))
+    y = np.asarray(blocks.instance_norm(center=False, scale=False)(x))
     np.testing.assert_allclose(y.mean(axis=(1, 2)), 0.0, atol=1e-5)
     np.testing.assert_allclose(y.var(axis=(1, 2)), 1.0, atol=1e-3)
     expected = (x - x.mean(axis=(1, 2), keepdims=True)) / np.sqrt(
         x.var(axis=(1, 2), keepdims=True) + 1e-5)
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
-    layer = blocks.InstanceNormalization()
+    layer = blocks.instance_norm()
     layer(x)
     assert [w.name for w in layer.trainable_weights] == ["gamma", "beta"]
+    with config.precision_policy("mixed"):
+        y16 = np.asarray(blocks.instance_norm(center=False, scale=False)(x * 1e3), np.float32)
+    np.testing.assert_allclose(y16, expected, rtol=1e-2, atol=1e-2)  # no float16 overflow
+
+
+def test_runs_recorded_with_the_hand_written_instance_norm_restore(tmp_path):
+    """The old layer's variables were gamma and beta too: a checkpoint of a generator built with
+    it restores into today's, with the same outputs (recorded file: tests/data)."""
+    import tensorflow as tf
+
+    g = cyclegan.build_generator(width=4, residual_blocks=1)
+    status = tf.train.Checkpoint(g=g).restore(str(OLD_CHECKPOINT))
+    status.assert_nontrivial_match()
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 16, 16, 3)).astype("f4")
+    np.testing.assert_allclose(np.asarray(g(x)), np.load(OLD_OUTPUT), atol=1e-4)
 
 
 def test_reflection_padding_mirrors_the_border():
@@ -46,7 +64,7 @@ def test_reflection_padding_mirrors_the_border():
 
 def test_shared_layers_are_keras_serializable(tmp_path):
     x = keras.Input((None, None, 3))
-    h = blocks.InstanceNormalization(epsilon=1e-4)(blocks.ReflectionPadding2D(2)(x))
+    h = blocks.instance_norm(epsilon=1e-4)(blocks.ReflectionPadding2D(2)(x))
     model = keras.Model(x, h)
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras")
@@ -62,7 +80,7 @@ def test_generator_is_fully_convolutional(side):
     y = np.asarray(g(x))
     assert y.shape == x.shape and np.abs(y).max() <= 1
     kinds = [type(layer).__name__ for layer in g.layers]
-    assert kinds.count("ReflectionPadding2D") == 4 and "InstanceNormalization" in kinds
+    assert kinds.count("ReflectionPadding2D") == 4 and "GroupNormalization" in kinds
     assert "BatchNormalization" not in kinds
 
 
@@ -162,8 +180,8 @@ def test_a_run_trains_evaluates_and_translates(quick_run):
                             "cycle_error_untrained", "style_distance_before",
                             "style_distance_after"}
     assert 0 <= quality["painting_share_translated"] <= 1 and quality["cycle_error"] > 0
-    assert len(quick_run.metrics["bar"]) == 4
-    photo = patches.held_out_photos()[patches.HELD_OUT_PHOTOS[0]][:50, :70]
+    assert len(quick_run.metrics["bar"]) == 5
+    photo = patches.domain_images("art/photos", split="test")[0][:50, :70].astype(np.float32) / 255
     assert quick_run.translate(photo).shape == (50, 70, 3)
     samples = quick_run.generate(3, seed=1)
     assert samples.shape == (3, 32, 32, 3) and samples.dtype == np.float32
