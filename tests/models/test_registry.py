@@ -45,3 +45,9 @@ def test_the_full_profile_keeps_what_the_classroom_measurements_found():
     assert dcgan["codes"] and dcgan["g_dense"] and dcgan["d_dense"]  # the code needs them
     assert not cgan.get("d_dropout")  # dropout slowed the conditional GAN
     assert dcgan["decay_from"] == cgan["decay_from"] == 0.75
+
+
+def test_the_cyclegan_takes_one_pair_per_step_in_every_real_profile():
+    """The paper's batch of 1, which the classroom run measured too (M9 of the expert read)."""
+    assert models.profile("classroom")["cyclegan"].batch_size == 1
+    assert models.profile("full")["cyclegan"].batch_size == 1
