@@ -243,21 +243,10 @@ def cycle_consistency():
     return fig
 
 
-def receptive_field(layers):
-    """The side of the input window one output score of a stack of convolutions sees, from its
-    ``(kernel, stride)`` pairs, first layer first."""
-    field = 1
-    for kernel, stride in reversed(list(layers)):
-        field = field * stride + (kernel - stride)
-    return field
-
-
-def patchgan_field(layers=((4, 2), (4, 2), (4, 2), (4, 1), (4, 1)), image_size=128):
-    """One PatchGAN score and the square of the input it sees (its receptive field, computed
-    from ``layers``), beside the grid of scores over the whole picture."""
-    field = receptive_field(layers)
-    stride = int(np.prod([s for _, s in layers]))
-    scores = max(1, image_size // stride)
+def patchgan_field(field, scores, image_size):
+    """One PatchGAN score and the square of the input it sees (its receptive field of ``field``
+    pixels, e.g. ``gc.models.cyclegan.receptive_field(critic)``), beside the ``scores`` x
+    ``scores`` map of scores the critic gives an ``image_size`` picture."""
     fig = Figure(figsize=(9.5, 4.4), layout="constrained")
     left, right = fig.subplots(1, 2)
     left.set_xlim(0, image_size)
@@ -273,12 +262,11 @@ def patchgan_field(layers=((4, 2), (4, 2), (4, 2), (4, 1), (4, 1)), image_size=1
     grid = np.zeros((scores, scores))
     grid[scores // 2, scores // 2] = 1
     right.imshow(grid, cmap="Oranges", vmin=0, vmax=1.4)
-    right.set_title(f"output ('same' padding): {scores} x {scores} scores, one per overlapping "
-                    "patch", fontsize=10)
+    right.set_title(f"output: {scores} x {scores} scores, one per overlapping patch", fontsize=10)
     for ax in (left, right):
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(f"A PatchGAN, layers (kernel, stride) {list(layers)}: a receptive field of "
-                 f"{field} pixels.\nOnly the window's pixels enter the score directly; instance "
-                 "norm still mixes in statistics of the whole picture.", fontsize=10)
+    fig.suptitle(f"A PatchGAN with a receptive field of {field} pixels. Only the window's pixels "
+                 "enter a score through the convolutions;\ninstance norm still mixes in "
+                 "statistics of the whole picture.", fontsize=10)
     return fig

@@ -47,12 +47,15 @@ def test_the_penalty_s_points_lie_between_their_real_and_fake_pair():
     assert (e >= 0).all() and (e <= 1).all() and len(set(np.round(e, 6))) == 10
 
 
-def test_a_patchgan_s_receptive_field_is_computed_from_its_layers():
-    assert diagrams.receptive_field([(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)]) == 70
-    assert diagrams.receptive_field([(4, 2), (4, 2), (4, 1), (4, 1)]) == 34
-    assert diagrams.receptive_field([(3, 1)]) == 3
-    fig = diagrams.patchgan_field(((4, 2), (4, 2), (4, 1), (4, 1)), image_size=64)
-    assert "one score sees 34 x 34 pixels" in _texts(fig)[-2]
+def test_the_patchgan_picture_shows_the_critic_s_own_field_and_score_map():
+    from gan_course.models import cyclegan
+
+    critic = cyclegan.build_discriminator(8, 2)
+    field = cyclegan.receptive_field(critic)
+    scores = critic(np.zeros((1, 64, 64, 3), np.float32)).shape[1]
+    texts = _texts(diagrams.patchgan_field(field, scores, 64))
+    assert field == 34 and f"one score sees 34 x 34 pixels" in " ".join(texts)
+    assert f"output: {scores} x {scores} scores" in " ".join(texts)
 
 
 @pytest.mark.parametrize("draw, words", [

@@ -5,6 +5,7 @@ import io
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from gan_course import art
@@ -126,3 +127,13 @@ def test_studio_offers_several_painters_and_a_one_way_one_has_no_round_trip(tmp_
     assert studio.save(tmp_path / "two.png").is_file()
     with pytest.raises(ValueError, match="dict"):
         paint_studio.PaintStudio({})
+
+
+def test_a_long_caption_spans_its_row_instead_of_widening_a_column():
+    rows = [[np.zeros((60, 90, 3), np.float32)] * 3]
+    caption = "A long credit: a title, its author, the licence and where it came from. " * 2
+    fig = paint_studio.show_gallery(rows, [caption], title="gallery")
+    FigureCanvasAgg(fig).draw()
+    widths = [ax.get_position().width for ax in fig.axes]
+    assert max(widths) - min(widths) < 0.01, widths
+    assert any(caption in t.get_text() for sub in fig.subfigs for t in sub.texts)

@@ -64,17 +64,17 @@ def show_gallery(rows, captions=(), title=None, columns=COLUMNS):
     """A figure with one row of pictures per entry of ``rows`` and a caption under each row
     (e.g. a photo's credit)."""
     fig = Figure(figsize=(12, 3.2 * len(rows) + (0.4 if title else 0)), layout="constrained")
-    axes = fig.subplots(len(rows), len(rows[0]), squeeze=False)
-    for r, row in enumerate(rows):
-        for c, picture in enumerate(row):
-            ax = axes[r, c]
-            ax.imshow(viz.as_image(picture))
+    # One subfigure per row, so that a long caption spans its row instead of widening a column.
+    for r, (subfig, row) in enumerate(zip(fig.subfigures(len(rows), 1, squeeze=False)[:, 0],
+                                          rows)):
+        for c, ax in enumerate(subfig.subplots(1, len(rows[0]), squeeze=False)[0]):
+            ax.imshow(viz.as_image(row[c]))
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0 and c < len(columns):
                 ax.set_title(columns[c])
         if r < len(captions) and captions[r]:
-            axes[r, 0].set_xlabel(captions[r], fontsize=8, loc="left")
+            subfig.supxlabel(captions[r], fontsize=8, x=0.01, ha="left")
     if title:
         fig.suptitle(title)
     return fig
