@@ -54,7 +54,7 @@ def test_the_patchgan_picture_shows_the_critic_s_own_field_and_score_map():
     field = cyclegan.receptive_field(critic)
     scores = critic(np.zeros((1, 64, 64, 3), np.float32)).shape[1]
     texts = _texts(diagrams.patchgan_field(field, scores, 64))
-    assert field == 34 and f"one score sees 34 x 34 pixels" in " ".join(texts)
+    assert field == 34 and "one score sees 34 x 34 pixels" in " ".join(texts)
     assert f"output: {scores} x {scores} scores" in " ".join(texts)
 
 
