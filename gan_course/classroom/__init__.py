@@ -1,6 +1,7 @@
 """The teacher's room: lessons built from solutions, and grading.
 
 - ``lessons``: build ``lessons/`` from ``solutions/`` and verify they are in sync;
+- ``dataflow``: which names a cell reads and binds (the outputs a lesson may keep);
 - ``grading``: ``gan-course check``, one notebook's grade against the reference checks;
 - ``course``: the exercises grading checks, read from the solutions and shipped as course.json;
 - ``session``: runs one untrusted notebook in its own kernel and asks it for its answers;
