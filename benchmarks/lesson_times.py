@@ -2,8 +2,9 @@
 
     python benchmarks/lesson_times.py [--profile classroom] [--lessons 01 03] [--json out.json]
 
-Each notebook runs in a fresh kernel (nbclient) in a scratch copy of ``solutions/``, so no saved
-run is reused: the times are those of a student's first pass. For each lesson the table gives the
+Each notebook runs in a fresh kernel (nbclient), in order, in one scratch folder that starts
+empty: the times are those of a student's first pass through the course, where a lesson finds the
+runs that earlier lessons saved in the same folder (lesson 03 compares with lesson 02's run). For each lesson the table gives the
 whole notebook's wall time and its training part, the cells that train a model (``gc.train``,
 ``.fit(``, lesson 01's ``gan_1d.watch``, the 2-D lab's and the style transfer's training calls), both from the kernel's own
 timestamps of each cell. The numbers for the README's course map come from here.
@@ -40,18 +41,17 @@ def is_training(cell):
     return cell.cell_type == "code" and any(call in cell.source for call in TRAINING_CALLS)
 
 
-def time_lesson(path, profile, timeout):
-    """``{"lesson", "seconds", "training_seconds", "cells"}`` for one solution notebook."""
-    with tempfile.TemporaryDirectory(prefix="lesson-times-") as scratch:
-        copy = pathlib.Path(scratch) / path.name
-        shutil.copy(path, copy)
-        nb = nbformat.read(copy, as_version=4)
-        env = {**os.environ, "GAN_COURSE_PROFILE": profile}
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=True,
-                                resources={"metadata": {"path": scratch}})
-        began = time.perf_counter()
-        client.execute(env=env)  # the kernel's environment: this one with the profile
-        wall = time.perf_counter() - began
+def time_lesson(path, profile, timeout, scratch):
+    """``{"lesson", "seconds", "training_seconds", "cells"}`` for one solution notebook run in ``scratch``."""
+    copy = pathlib.Path(scratch) / path.name
+    shutil.copy(path, copy)
+    nb = nbformat.read(copy, as_version=4)
+    env = {**os.environ, "GAN_COURSE_PROFILE": profile}
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=True,
+                            resources={"metadata": {"path": str(scratch)}})
+    began = time.perf_counter()
+    client.execute(env=env)  # the kernel's environment: this one with the profile
+    wall = time.perf_counter() - began
     code = [c for c in nb.cells if c.cell_type == "code"]
     return {"lesson": path.stem, "profile": profile, "seconds": round(wall, 1),
             "training_seconds": round(sum(cell_seconds(c) for c in code if is_training(c)), 1),
@@ -73,13 +73,14 @@ def main(argv=None):
         sys.exit(f"no solution notebook matches --lessons {' '.join(args.lessons)}")
     print(f"{'lesson':<32} {'minutes':>8} {'training':>9} {'cells':>6}", flush=True)
     rows = []
-    for path in paths:
-        row = time_lesson(path, args.profile, args.timeout)
-        rows.append(row)
-        print(f"{row['lesson']:<32} {row['seconds'] / 60:>8.1f} "
-              f"{row['training_seconds'] / 60:>9.1f} {row['cells']:>6}", flush=True)
-    if args.json:
-        pathlib.Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+    with tempfile.TemporaryDirectory(prefix="lesson-times-") as scratch:
+        for path in paths:
+            row = time_lesson(path, args.profile, args.timeout, scratch)
+            rows.append(row)
+            print(f"{row['lesson']:<32} {row['seconds'] / 60:>8.1f} "
+                  f"{row['training_seconds'] / 60:>9.1f} {row['cells']:>6}", flush=True)
+            if args.json:
+                pathlib.Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
     return rows
 
 
