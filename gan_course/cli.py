@@ -1,17 +1,36 @@
-"""The gan-course command line: train, sample, check, lessons, stylize, doctor."""
+"""The gan-course command line: train, sample, check, lessons, stylize, restore, doctor."""
 
 import argparse
 import sys
 
 # The trainable models, named here so that ``--help`` does not have to import TensorFlow;
 # tests/test_cli.py checks that this list matches ``gan_course.models.names()``.
-MODELS = ("mlp_gan", "dcgan", "wgan_gp", "cgan", "cyclegan")
+MODELS = ("mlp_gan", "dcgan", "wgan_gp", "cgan", "cyclegan", "pix2pix", "unet_l1")
+TASKS = ("inpaint", "denoise", "upscale")  # the restorers' (gan_course.art.damage.TASKS)
+
+
+def _restoration_dataset(model, dataset, task):
+    """``--task`` joined to ``--dataset`` as a restorer's dataset, ``TASK:PICTURES``."""
+    if task is None:
+        return dataset
+    if model not in ("pix2pix", "unet_l1"):
+        raise ValueError(f"--task is for the restorers (pix2pix, unet_l1), not {model}")
+    if dataset is None:
+        return f"{task}:art/photos+art/paintings"
+    given, sep, rest = dataset.partition(":")
+    if sep and given in TASKS:
+        if given != task:
+            raise ValueError(f"--dataset {dataset!r} names the task {given!r}, --task {task!r}: "
+                             f"give one of them")
+        return dataset
+    return f"{task}:{dataset}"
 
 
 def _cmd_train(args):
     from gan_course import runs
 
-    run = runs.train(args.model, dataset=args.dataset, profile=args.profile, seed=args.seed,
+    dataset = _restoration_dataset(args.model, args.dataset, args.task)
+    run = runs.train(args.model, dataset=dataset, profile=args.profile, seed=args.seed,
                      out_dir=args.out, resume=args.resume, overwrite=args.overwrite,
                      strategy=args.strategy, precision=args.precision)
     print(runs.format_metrics(run.metrics))
@@ -64,6 +83,32 @@ def _cmd_stylize(args):
     return 0
 
 
+def _restorer(task, run_dir):
+    """The run that restores: ``run_dir``'s (checked), else the task's shipped restorer."""
+    from gan_course import runs
+    from gan_course.models import pix2pix_restore
+
+    if run_dir is not None:
+        return pix2pix_restore.check_restorer(runs.load_run(run_dir), task, run_dir)
+    try:
+        return runs.pretrained(f"pix2pix/{task}")
+    except ValueError as err:
+        raise ValueError(f"{err} Train one (gan-course train pix2pix --task {task} --out "
+                         f"runs/restore_{task}) and pass --run runs/restore_{task}.") from None
+
+
+def _cmd_restore(args):
+    from gan_course.models import pix2pix_restore
+
+    picture, summary, s = pix2pix_restore.restore_file(
+        args.image, args.task, args.out, lambda: _restorer(args.task, args.run), args.mask,
+        args.force)
+    size = "x".join(map(str, s["output_size"]))
+    print(f"wrote {picture} ({size}) and {summary}: {args.task} by {s['restorer']} in "
+          f"{s['seconds']:.1f} s")
+    return 0
+
+
 def _cmd_doctor(args):
     from gan_course import doctor
 
@@ -77,6 +122,9 @@ def build_parser():
     p = sub.add_parser("train", help="train a model and write a run directory")
     p.add_argument("model", help=f"one of {', '.join(MODELS)}")
     p.add_argument("--dataset", default=None, help="dataset name (default: the model's own)")
+    p.add_argument("--task", choices=TASKS, default=None,
+                   help="pix2pix and unet_l1: what to learn to restore (the pictures: --dataset, "
+                        "default art/photos+art/paintings)")
     p.add_argument("--profile", default=None, help="quick, classroom or full")
     p.add_argument("--out", default=None, help="run directory (default: runs/MODEL)")
     p.add_argument("--seed", type=int, default=None, help="default 0 (resuming: the run's own)")
@@ -134,6 +182,19 @@ def build_parser():
     p.add_argument("--profile", default=None, help="quick, classroom or full")
     p.add_argument("--seed", type=int, default=0, help="seed of the random features")
     p.set_defaults(func=_cmd_stylize)
+
+    p = sub.add_parser("restore", help="restore a picture of your own: fill holes, remove noise "
+                                          "or enlarge 4x (writes OUT.png and OUT.json)")
+    p.add_argument("image", help="the picture, an image file")
+    p.add_argument("--task", choices=TASKS, required=True)
+    p.add_argument("--mask", default=None,
+                   help="inpaint: an image of the picture's size, white where it is missing")
+    p.add_argument("--out", required=True, help="output .png; a summary goes to the .json beside it")
+    p.add_argument("--run", default=None,
+                   help="a pix2pix run directory (default: the shipped restorer of the task)")
+    p.add_argument("--force", action="store_true",
+                   help="replace OUT.png and OUT.json if they exist (never the picture or mask)")
+    p.set_defaults(func=_cmd_restore)
 
     p = sub.add_parser("doctor", help="versions, devices, profile and data found")
     p.set_defaults(func=_cmd_doctor)

@@ -72,12 +72,14 @@ class Run:
         """The ways an image-to-image model translates (a shipped painter: photo to painting)."""
         return tuple(getattr(self.model, "directions", ()))
 
-    def translate(self, images, direction="photo2painting"):
-        """Image-to-image models (cyclegan): pictures in [0, 1] of any size, translated."""
+    def translate(self, images, direction=None, **options):
+        """Image-to-image models (cyclegan, pix2pix): pictures in [0, 1] of any size, translated
+        in ``direction`` (default: the model's first, e.g. photo to painting, or restore);
+        ``options`` go to the model (a restorer's ``mask``)."""
         if not hasattr(self.model, "translate"):
             raise ValueError(f"{self.name} does not translate images; image-to-image models "
-                             f"such as cyclegan do")
-        return self.model.translate(images, direction)
+                             f"such as cyclegan and pix2pix do")
+        return self.model.translate(images, direction or self.directions[0], **options)
 
     def latents(self, n, seed=0, **kwargs):
         """``n`` latents from the model's own prior (what the widgets draw)."""

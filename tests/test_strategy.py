@@ -68,7 +68,8 @@ def results_of(processes):
     return outcomes
 
 
-@pytest.mark.parametrize("model", models.names())
+# unet_l1 is pix2pix's model and step with the adversary switched off: pix2pix covers it.
+@pytest.mark.parametrize("model", [name for name in models.names() if name != "unet_l1"])
 def test_two_replicas_train_as_one_device_on_the_same_global_batch(model):
     result = worker("compare", model, "3")
     assert result["replicas"] == 2

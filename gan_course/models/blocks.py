@@ -188,3 +188,16 @@ def instance_norm(epsilon=1e-5, center=True, scale=True, **kwargs):
     """
     return layers.GroupNormalization(groups=-1, epsilon=epsilon, center=center, scale=scale,
                                      **kwargs)
+
+
+def patch_scores(h, width, downsamplings):
+    """A PatchGAN's layers on ``h`` (Isola et al. 2017): 4x4 convolutions, ``downsamplings`` of
+    stride 2 and two of stride 1, instance norm after all but the first; a map of raw float32
+    scores, one per overlapping patch of the input (70 x 70 pixels for 3 downsamplings)."""
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(h))
+    for i in range(1, downsamplings + 1):
+        stride = 2 if i < downsamplings else 1
+        h = layers.Conv2D(width * min(2**i, 8), 4, strides=stride, padding="same",
+                          use_bias=False)(h)
+        h = layers.LeakyReLU(0.2)(instance_norm()(h))
+    return layers.Conv2D(1, 4, padding="same", dtype="float32", name="scores")(h)

@@ -64,13 +64,7 @@ def build_discriminator(width=64, downsamplings=3, name="painting_critic"):
     stride 1, instance norm after all but the first. Its output is a map of raw scores, one per
     overlapping patch of the input (70 x 70 pixels with the paper's 3 downsamplings)."""
     x = keras.Input((None, None, 3), name="image")
-    h = layers.LeakyReLU(0.2)(layers.Conv2D(width, 4, strides=2, padding="same")(x))
-    for i in range(1, downsamplings + 1):
-        stride = 2 if i < downsamplings else 1
-        h = layers.Conv2D(width * min(2**i, 8), 4, strides=stride, padding="same",
-                          use_bias=False)(h)
-        h = layers.LeakyReLU(0.2)(blocks.instance_norm()(h))
-    scores = layers.Conv2D(1, 4, padding="same", dtype="float32", name="scores")(h)
+    scores = blocks.patch_scores(x, width, downsamplings)
     return keras.Model(x, scores, name=name)
 
 
@@ -261,7 +255,7 @@ class CycleGAN(GAN):
         (:mod:`gan_course.models.tiles`): what the generator sees stays at the scale it learnt
         on, and memory stays bounded whatever the picture's size."""
         network = self._network(direction, ema)
-        return tiles.translate_pictures(network, checked_pictures(images, self.factor),
+        return tiles.translate_pictures(network, tiles.checked_pictures(images, self.factor),
                                         int(tile or self.tile), self.factor)
 
     def held_out_photos(self):
@@ -303,26 +297,6 @@ def _direction(direction):
         raise ValueError(f"direction must be {' or '.join(map(repr, DIRECTIONS))}, "
                          f"got {direction!r}")
     return direction
-
-
-def checked_pictures(images, min_side):
-    if isinstance(images, (list, tuple)):
-        raise ValueError("translate takes one picture (H, W, 3) or a batch (n, H, W, 3) of one "
-                         "size; translate pictures of different sizes one at a time.")
-    x = np.asarray(images)
-    if x.ndim not in (3, 4) or x.shape[-1] != 3:
-        raise ValueError(f"expected an RGB picture (H, W, 3) or a batch (n, H, W, 3), got shape "
-                         f"{x.shape}")
-    if x.dtype == np.uint8:
-        raise ValueError("expected float pictures in [0, 1], got uint8: divide by 255.")
-    x = x.astype(np.float32, copy=False)  # a large photo is not copied needlessly
-    low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
-    if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-3 or high > 1 + 1e-3:
-        raise ValueError(f"expected pictures in [0, 1], got values in [{low:.3g}, {high:.3g}]")
-    if min(x.shape[-3:-1]) < min_side:
-        raise ValueError(f"pictures must be at least {min_side} x {min_side} pixels, got "
-                         f"{x.shape[-2]} x {x.shape[-3]}")
-    return np.clip(x, 0.0, 1.0) if low < 0 or high > 1 else x
 
 
 # --- data, evaluation, settings --------------------------------------------------------------------

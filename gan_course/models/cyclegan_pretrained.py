@@ -44,7 +44,7 @@ class Painter:
         if direction != "photo2painting":
             raise ValueError(f"a shipped painter paints photos (direction 'photo2painting'); it "
                              f"has no {direction!r} generator. Train a CycleGAN for both ways.")
-        return tiles.translate_pictures(self.network, cyclegan.checked_pictures(
+        return tiles.translate_pictures(self.network, tiles.checked_pictures(
             images, self.factor), int(tile or self.tile), self.factor)
 
 

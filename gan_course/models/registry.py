@@ -26,7 +26,8 @@ class Recipe:
     datasets: tuple          # the first is the default
     evaluate: callable       # evaluate(model, dataset, n) -> dict of quality numbers
     bar: callable            # bar(quality) -> dict of named pass/fail checks
-    workloads: dict = dataclasses.field(default_factory=dict)  # dataset -> its own settings' name
+    # dataset -> its own settings' name; or a function of the dataset (pix2pix: one per task)
+    workloads: dict = dataclasses.field(default_factory=dict)
     # For models that do not train on one course image set (cyclegan: two patch domains):
     # data(dataset, settings) -> (image_shape, stream(seed, start_step)); it also checks the name.
     data: callable = None
@@ -38,6 +39,8 @@ class Recipe:
     def workload(self, dataset):
         """The name of the settings a run on ``dataset`` uses: the model's own unless a dataset
         has its own (e.g. ``wgan_gp_2d`` for WGAN-GP on the 2-D sets)."""
+        if callable(self.workloads):
+            return self.workloads(dataset)
         return self.workloads.get(dataset, self.name)
 
 

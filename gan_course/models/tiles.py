@@ -62,18 +62,19 @@ def translate_pictures(network, pictures, tile, factor):
 
 
 def translate_batch(run_network, images, factor):
-    """A batch (n, H, W, 3) in [0, 1] through ``run_network`` in one pass, mirror-padded to sides
+    """A batch (n, H, W, C) in [0, 1] through ``run_network`` in one pass, mirror-padded to sides
     the network can halve and double, cropped back."""
     h, w = images.shape[1:3]
+    channels = images.shape[-1]
     padded, (top, left) = _padded(np.moveaxis(images, 0, 2).reshape(h, w, -1), factor, 1)
-    padded = np.moveaxis(padded.reshape(*padded.shape[:2], len(images), 3), 2, 0)
+    padded = np.moveaxis(padded.reshape(*padded.shape[:2], len(images), channels), 2, 0)
     out = np.asarray(run_network(padded * 2.0 - 1.0), np.float32)
     return np.clip((out[:, top:top + h, left:left + w] + 1.0) / 2.0, 0.0, 1.0)
 
 
 def translate_tiled(run_network, image, tile, overlap, factor, batch_size=8):
-    """One picture (H, W, 3) in [0, 1] through ``run_network`` (a batch in [-1, 1] -> a batch
-    in [-1, 1] of the same size) in tiles of ``tile`` pixels overlapping by ``overlap``.
+    """One picture (H, W, C) in [0, 1] through ``run_network`` (a batch in [-1, 1] -> a batch
+    of RGB pictures in [-1, 1] of the same size) in tiles of ``tile`` pixels overlapping by ``overlap``.
 
     A picture no larger than a tile goes through in one pass. Memory: the picture, its output
     and one weight plane, plus ``batch_size`` tiles in the network, whatever the picture's size.
@@ -107,6 +108,29 @@ def translate_tiled(run_network, image, tile, overlap, factor, batch_size=8):
     total *= 0.5
     np.clip(total, 0.0, 1.0, out=total)
     return total[top:top + h, left:left + w]
+
+
+def checked_pictures(images, min_side, channels=3):
+    """``images`` as float32 pictures (H, W, C) or (n, H, W, C) in [0, 1], at least ``min_side``
+    pixels high and wide; a ValueError saying what is wrong and what is expected."""
+    if isinstance(images, (list, tuple)):
+        raise ValueError("translate takes one picture (H, W, 3) or a batch (n, H, W, 3) of one "
+                         "size; translate pictures of different sizes one at a time.")
+    x = np.asarray(images)
+    if x.ndim not in (3, 4) or x.shape[-1] != channels:
+        what = "an RGB picture" if channels == 3 else f"a picture of {channels} channels"
+        raise ValueError(f"expected {what} (H, W, {channels}) or a batch (n, H, W, {channels}), "
+                         f"got shape {x.shape}")
+    if x.dtype == np.uint8:
+        raise ValueError("expected float pictures in [0, 1], got uint8: divide by 255.")
+    x = x.astype(np.float32, copy=False)  # a large photo is not copied needlessly
+    low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)) or low < -1e-3 or high > 1 + 1e-3:
+        raise ValueError(f"expected pictures in [0, 1], got values in [{low:.3g}, {high:.3g}]")
+    if min(x.shape[-3:-1]) < min_side:
+        raise ValueError(f"pictures must be at least {min_side} x {min_side} pixels, got "
+                         f"{x.shape[-2]} x {x.shape[-3]}")
+    return np.clip(x, 0.0, 1.0) if low < 0 or high > 1 else x
 
 
 def high_frequency_ratio(photo, translated):

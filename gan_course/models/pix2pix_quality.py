@@ -1,0 +1,87 @@
+"""Lesson 09's bar: does a restorer restore? Measured on held-out pictures against the originals.
+
+On ``n`` held-out patches, damaged as in training with fixed seeds, the restorations are compared
+with the originals, and so is the baseline a restorer must beat without learning anything:
+
+- inpaint: the holes filled with the colour around them (``damage.surrounding_fill``);
+- denoise: the noisy picture as it came;
+- upscale: bicubic enlargement of the 4x smaller picture.
+
+Numbers: PSNR and SSIM (``tf.image.psnr``, ``tf.image.ssim``, pictures in [0, 1]), the detail
+(``tiles.high_frequency_ratio`` against the original: 1 keeps the original's fine texture, below 1
+is blurred), and for inpainting the mean error inside the holes. The bar asks for more than
+the baseline: a model that copies its input, or an untrained one, fails it (tests prove it).
+"""
+
+import numpy as np
+
+from gan_course.art import damage
+from gan_course.models import tiles
+
+HOLE_ERROR_SHARE = 0.9  # inpainting: the hole error at most 90% of the surrounding fill's
+PSNR_GAIN = 0.3  # denoise and upscale: at least this many dB above the baseline
+
+
+def baseline(task, damaged, originals=None):
+    """The no-learning restoration of damaged patches ``damaged`` (the network's input, in
+    [-1, 1]), in [0, 1]."""
+    rgb = (np.asarray(damaged[..., :3], np.float32) + 1.0) / 2.0
+    if task == "inpaint":
+        masks = damaged[..., 3] > 0
+        return np.stack([damage.surrounding_fill(p, m) for p, m in zip(rgb, masks)])
+    return rgb  # denoise: as it came; upscale: the input is already the bicubic enlargement
+
+
+def measures(restored, originals, masks=None):
+    """PSNR, SSIM, detail (high-frequency ratio) and, given hole ``masks``, the hole error of
+    ``restored`` against ``originals`` (both (n, H, W, 3) in [0, 1]), averaged over pictures."""
+    import tensorflow as tf
+
+    restored = np.clip(np.asarray(restored, np.float32), 0.0, 1.0)
+    originals = np.asarray(originals, np.float32)
+    out = {"psnr": float(np.mean(tf.image.psnr(restored, originals, 1.0))),
+           "ssim": float(np.mean(tf.image.ssim(restored, originals, 1.0, filter_size=7))),
+           "detail": float(np.mean([tiles.high_frequency_ratio(o, r)
+                                    for o, r in zip(originals, restored)]))}
+    if masks is not None:
+        errors = np.abs(restored - originals).mean(-1)
+        out["hole_error"] = float(np.mean([e[m].mean() for e, m in zip(errors, masks) if m.any()]))
+    return out
+
+
+def report(task, damaged, restored, originals):
+    """The restorer's measures and the baseline's (keys ``baseline_...``) on the same pictures."""
+    originals01 = (np.asarray(originals, np.float32) + 1.0) / 2.0
+    masks = damaged[..., 3] > 0 if task == "inpaint" else None
+    ours = measures(restored, originals01, masks)
+    theirs = measures(baseline(task, damaged), originals01, masks)
+    return {"task": task, **ours, **{f"baseline_{k}": v for k, v in theirs.items()},
+            "baseline": {"inpaint": "the surrounding fill", "denoise": "the noisy input",
+                         "upscale": "the bicubic enlargement"}[task]}
+
+
+def evaluate(model, dataset, n):
+    """The restorer's report on ``n`` held-out patches (seeded damage)."""
+    damaged, originals = model.pairs(n, seed=2024)
+    return report(model.task, damaged, model.decode(damaged), originals)
+
+
+def _closer_to_one(a, b):
+    """Whether detail ratio ``a`` is closer to the original's (1) than ``b``, in log terms."""
+    return bool(abs(np.log(max(a, 1e-6))) < abs(np.log(max(b, 1e-6))))
+
+
+def bar(q):
+    """Lesson 09's bar for one restorer against the no-learning baseline."""
+    if q["task"] == "inpaint":
+        return {f"hole error <= {HOLE_ERROR_SHARE:.0%} of the surrounding fill's":
+                q["hole_error"] <= HOLE_ERROR_SHARE * q["baseline_hole_error"],
+                "PSNR above the surrounding fill's": q["psnr"] > q["baseline_psnr"]}
+    checks = {f"PSNR >= {q['baseline']}'s + {PSNR_GAIN} dB":
+              q["psnr"] >= q["baseline_psnr"] + PSNR_GAIN}
+    if q["task"] == "upscale":
+        checks["detail closer to the original's than the bicubic enlargement's"] = _closer_to_one(
+            q["detail"], q["baseline_detail"])
+    else:
+        checks["SSIM above the noisy input's"] = q["ssim"] > q["baseline_ssim"]
+    return checks
