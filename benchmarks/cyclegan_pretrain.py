@@ -80,21 +80,11 @@ def measure(out):
 def ship(run_dir, name, root=None):
     """Copy a finished run's averaged photo-to-painting generator (float16), config and metrics
     into the package's pretrained assets (or ``root``); returns the folder."""
-    import shutil
-
-    import numpy as np
-
-    from gan_course.models import cyclegan_pretrained as pretrained
+    from gan_course.models import shipped
 
     run = gc.load_run(run_dir)
     network = run.model.ema_generator.get_layer("photo2painting")
-    out = Path(root or pretrained.ASSETS) / name
-    out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / pretrained.WEIGHTS, **{f"w{i}": np.asarray(w, np.float16)
-                                                     for i, w in enumerate(network.get_weights())})
-    for file in ("config.json", "metrics.json"):
-        shutil.copy(Path(run_dir) / file, out / file)
-    return out
+    return shipped.write(network, run_dir, Path(root or shipped.ASSETS) / name)
 
 
 def main():

@@ -207,14 +207,17 @@ def _worker_directory(out, strategy, resume=False):
     return copy
 
 
-def pretrained(name):
-    """A painter trained for longer than a lesson, shipped with the package, as a Run whose
-    ``translate`` paints photos: ``gc.pretrained("cyclegan/van_gogh")``. Its ``metrics`` are
-    the ones its training measured; ``gc.models.cyclegan_pretrained.names()`` lists the shipped ones."""
-    from gan_course.models import cyclegan_pretrained as shipped
+def pretrained(name, root=None):
+    """A network trained for longer than a lesson, shipped with the package, as a Run whose
+    ``translate`` works: a painter paints photos (``gc.pretrained("cyclegan/van_gogh")``), a
+    restorer restores (``"pix2pix/inpaint"``). Its ``metrics`` are the ones its training
+    measured; ``gc.models.shipped.names()`` lists the shipped ones (``root``: another folder
+    laid out as the package's assets)."""
+    from gan_course.models import shipped
 
-    directory, spec, painter = shipped.load(name)
-    return Run(directory, spec, painter, checkpoint=None, manager=None)
+    models.discover()  # each model that ships networks registers its loader
+    directory, spec, network = shipped.load(name, root or shipped.ASSETS)
+    return Run(directory, spec, network, checkpoint=None, manager=None)
 
 
 def load_run(out_dir, precision=None, strategy=None):

@@ -13,7 +13,7 @@
 
 import importlib
 
-from gan_course.models.registry import REGISTRY, Recipe, get, names, profile, register  # noqa: F401
+from gan_course.models.registry import REGISTRY, Recipe, discover, get, names, profile, register  # noqa: F401
 
 
 def __getattr__(name):

@@ -26,7 +26,7 @@ from keras import layers
 
 from gan_course import losses
 from gan_course.art import damage, patches
-from gan_course.models import blocks, tiles
+from gan_course.models import blocks, shipped, tiles
 from gan_course.models.base import GAN, adam, execution
 from gan_course.models.registry import Recipe, register, register_settings
 
@@ -191,35 +191,14 @@ class Pix2Pix(GAN):
     directions = ("restore",)
 
     def network_input(self, pictures, mask=None):
-        """What the U-Net takes for damaged ``pictures`` ([0, 1]): for upscaling, the picture
-        enlarged 4x (bicubic); for inpainting, the holes grey and the mask as a fourth channel."""
-        x = tiles.checked_pictures(pictures, 1)
-        if self.task == "upscale":
-            size = (x.shape[-3] * damage.FACTOR, x.shape[-2] * damage.FACTOR)
-            return np.asarray(damage.enlarged(x, size), np.float32)
-        if self.task == "denoise":
-            if mask is not None:
-                raise ValueError("a mask marks holes to fill; denoising takes none.")
-            return x
-        if mask is None:
-            raise ValueError("inpainting needs a mask of the missing pixels (white = missing), "
-                             "the picture's height and width.")
-        mask = np.asarray(mask)
-        if mask.shape != x.shape[:-1]:
-            raise ValueError(f"the mask has shape {mask.shape}; it must cover the picture, "
-                             f"shape {x.shape[:-1]}.")
-        hole = mask.astype(np.float32)[..., None]
-        return np.concatenate([x * (1.0 - hole) + 0.5 * hole, hole], axis=-1)
+        """What the U-Net takes for damaged ``pictures`` (see :func:`network_input`)."""
+        return network_input(self.task, pictures, mask)
 
     def translate(self, images, direction="restore", mask=None, ema=True, tile=None):
-        """Damaged pictures, (H, W, 3) or (n, H, W, 3) in [0, 1], restored: in one pass when
-        small, else in overlapping tiles (bounded memory). Upscaling gives pictures 4x larger;
-        inpainting needs ``mask`` (True or 1 = missing) and keeps every known pixel."""
-        if direction != "restore":
-            raise ValueError(f"a restorer has one direction, 'restore'; got {direction!r}")
+        """Damaged pictures restored (see :func:`restore`), by the EMA generator unless
+        ``ema=False``."""
         network = self.ema_generator if ema else self.generator
-        x = self.network_input(images, mask)
-        return tiles.translate_pictures(network, x, int(tile or self.tile), self.factor)
+        return restore(network, self.task, images, direction, mask, tile or self.tile, self.factor)
 
     def held_out(self):
         """The course's held-out photos and paintings, uint8 (read once): every restorer is
@@ -260,6 +239,61 @@ class Pix2Pix(GAN):
         damaged, originals = self.pairs(n, seed)
         return np.concatenate([(damaged[..., :3] + 1.0) / 2.0, self.decode(damaged),
                                (originals + 1.0) / 2.0])
+
+
+def network_input(task, pictures, mask=None):
+    """What the U-Net takes for damaged ``pictures`` ([0, 1]): for upscaling, the picture
+    enlarged 4x (bicubic); for inpainting, the holes grey and the mask as a fourth channel."""
+    x = tiles.checked_pictures(pictures, 1)
+    if task == "upscale":
+        size = (x.shape[-3] * damage.FACTOR, x.shape[-2] * damage.FACTOR)
+        return np.asarray(damage.enlarged(x, size), np.float32)
+    if task == "denoise":
+        if mask is not None:
+            raise ValueError("a mask marks holes to fill; denoising takes none.")
+        return x
+    if mask is None:
+        raise ValueError("inpainting needs a mask of the missing pixels (white = missing), "
+                         "the picture's height and width.")
+    mask = np.asarray(mask)
+    if mask.shape != x.shape[:-1]:
+        raise ValueError(f"the mask has shape {mask.shape}; it must cover the picture, "
+                         f"shape {x.shape[:-1]}.")
+    hole = mask.astype(np.float32)[..., None]
+    return np.concatenate([x * (1.0 - hole) + 0.5 * hole, hole], axis=-1)
+
+
+def restore(network, task, images, direction="restore", mask=None, tile=128, factor=None):
+    """Damaged pictures, (H, W, 3) or (n, H, W, 3) in [0, 1], restored by the U-Net
+    ``network``: in one pass when small, else in overlapping tiles of ``tile`` pixels (bounded
+    memory). Upscaling gives pictures 4x larger; inpainting needs ``mask`` (True or 1 =
+    missing) and keeps every known pixel."""
+    if direction != "restore":
+        raise ValueError(f"a restorer has one direction, 'restore'; got {direction!r}")
+    x = network_input(task, images, mask)
+    return tiles.translate_pictures(network, x, int(tile), factor or bottleneck_factor(network))
+
+
+class Restorer:
+    """A shipped restorer: the U-Net alone, with ``translate`` as :class:`Pix2Pix`'s."""
+
+    directions = ("restore",)
+
+    def __init__(self, network, task, image_size):
+        self.network, self.task, self.tile = network, damage.check_task(task), 2 * int(image_size)
+
+    def translate(self, images, direction="restore", mask=None, tile=None):
+        return restore(self.network, self.task, images, direction, mask, tile or self.tile)
+
+
+def _shipped_restorer(spec, arrays, path):
+    hp = spec["settings"]["hparams"]
+    network = build_generator(hp["task"], hp["g_width"], hp["depth"])
+    return Restorer(shipped.fit(network, arrays, path), hp["task"], spec["image_shape"][0])
+
+
+shipped.register_loader("pix2pix", _shipped_restorer)
+shipped.register_loader("unet_l1", _shipped_restorer)
 
 
 def damage_batch(task, originals, seed):

@@ -14,7 +14,7 @@ from gan_course import config, metrics
 
 REGISTRY = {}  # model name -> Recipe
 SETTINGS = {}  # workload name -> {profile name: dict of RunSettings fields}
-_SHARED_MODULES = {"base", "blocks", "registry", "tiles"}
+_SHARED_MODULES = {"base", "blocks", "registry", "shipped", "tiles"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What the course's widget families share: the panel base class, the image view, latent
-priors and the slider panel that moves a latent along directions.
+priors, the slider panel that moves a latent along directions, and rows of pictures on one
+canvas (the galleries of lessons 07 and 09).
 
 Generator functions follow the contract in :mod:`gan_course.viz`: ``decode(z) -> images`` in
 [0, 1], or ``decode(z, labels)`` for a conditional model.
@@ -8,7 +9,7 @@ Generator functions follow the contract in :mod:`gan_course.viz`: ``decode(z) ->
 import ipywidgets as W
 import numpy as np
 
-from gan_course import viz
+from gan_course import art, viz
 
 # Small images (28 x 28 digits) are upscaled to about this many pixels, nearest neighbour.
 DISPLAY_SIZE = 256
@@ -135,3 +136,22 @@ class DirectionSliders(Panel):
             self._show(self._draw_latent(self.latent[None])[0])
 
 
+def gallery_image(rows, height=None, pad=4):
+    """Rows of pictures (each a sequence of (H, W, 3) in [0, 1]) as one image: every picture is
+    resized to the same ``height`` (default: the smallest one), rows are left-aligned on white."""
+    rows = [[viz.as_image(p) for p in row] for row in rows]
+    if not rows or not all(rows):
+        raise ValueError("gallery_image: expected at least one row of pictures")
+    height = int(height or min(p.shape[0] for row in rows for p in row))
+    scaled = [[art.resize(p, max(1, round(p.shape[1] * height / p.shape[0])))
+               if p.shape[1] >= p.shape[0] else art.resize(p, height) for p in row]
+              for row in rows]
+    scaled = [[p[:height] for p in row] for row in scaled]
+    width = max(sum(p.shape[1] + pad for p in row) - pad for row in scaled)
+    canvas = np.ones((len(rows) * (height + pad) - pad, width, 3), np.float32)
+    for r, row in enumerate(scaled):
+        x = 0
+        for p in row:
+            canvas[r * (height + pad):r * (height + pad) + p.shape[0], x:x + p.shape[1]] = p
+            x += p.shape[1] + pad
+    return canvas

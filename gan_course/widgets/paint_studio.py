@@ -9,11 +9,10 @@ its credit) with a trained CycleGAN.
 import time
 
 import ipywidgets as W
-import numpy as np
 from matplotlib.figure import Figure
 
 from gan_course import art, viz
-from gan_course.widgets.common import Panel, image_view
+from gan_course.widgets.common import Panel, gallery_image, image_view  # noqa: F401 (lesson 07)
 
 DIRECTIONS = {"photo2painting": "painting2photo", "painting2photo": "photo2painting"}
 COLUMNS = ("input", "translated", "round trip")
@@ -37,27 +36,6 @@ def round_trip(translate, image, direction="photo2painting"):
     ways = directions_of(translate)
     back = translate(there, DIRECTIONS[direction]) if DIRECTIONS[direction] in ways else None
     return (image, there, back), seconds
-
-
-def gallery_image(rows, height=None, pad=4):
-    """Rows of pictures (each a sequence of (H, W, 3) in [0, 1]) as one image: every picture is
-    resized to the same ``height`` (default: the smallest one), rows are left-aligned on white."""
-    rows = [[viz.as_image(p) for p in row] for row in rows]
-    if not rows or not all(rows):
-        raise ValueError("gallery_image: expected at least one row of pictures")
-    height = int(height or min(p.shape[0] for row in rows for p in row))
-    scaled = [[art.resize(p, max(1, round(p.shape[1] * height / p.shape[0])))
-               if p.shape[1] >= p.shape[0] else art.resize(p, height) for p in row]
-              for row in rows]
-    scaled = [[p[:height] for p in row] for row in scaled]
-    width = max(sum(p.shape[1] + pad for p in row) - pad for row in scaled)
-    canvas = np.ones((len(rows) * (height + pad) - pad, width, 3), np.float32)
-    for r, row in enumerate(scaled):
-        x = 0
-        for p in row:
-            canvas[r * (height + pad):r * (height + pad) + p.shape[0], x:x + p.shape[1]] = p
-            x += p.shape[1] + pad
-    return canvas
 
 
 def show_gallery(rows, captions=(), title=None, columns=COLUMNS):

@@ -13,8 +13,7 @@ import numpy as np
 from gan_course import art, viz
 from gan_course.art import damage
 from gan_course.models import pix2pix_quality
-from gan_course.widgets.common import Panel, image_view
-from gan_course.widgets.paint_studio import gallery_image
+from gan_course.widgets.common import Panel, gallery_image, image_view
 
 BASELINES = {"inpaint": "surrounding colour", "denoise": "noisy input", "upscale": "bicubic"}
 

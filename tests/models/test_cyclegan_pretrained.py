@@ -62,7 +62,7 @@ def test_weights_that_do_not_fit_their_settings_are_a_clear_error(shipped):
     spec = json.loads(spec_path.read_text())
     spec["settings"]["hparams"]["g_width"] = 4
     spec_path.write_text(json.dumps(spec))
-    with pytest.raises(pretrained.PretrainedError, match="does not fit the generator"):
+    with pytest.raises(pretrained.PretrainedError, match="does not fit the network"):
         pretrained.load("cyclegan/tiny", root)
 
 

@@ -236,8 +236,24 @@ def test_train_task_and_dataset_must_agree(capsys):
 def test_restore_without_a_run_says_how_to_get_a_restorer(tmp_path, capsys):
     picture = tmp_path / "photo.png"
     gc.viz.save_image(_picture(64, 64), str(picture))
-    if "pix2pix/denoise" in gc.models.cyclegan_pretrained.names():
+    if "pix2pix/denoise" in gc.models.shipped.names():
         pytest.skip("a denoising restorer is shipped")
     assert cli.main(["restore", str(picture), "--task", "denoise", "--out",
                      str(tmp_path / "o.png")]) == 2
     assert "gan-course train pix2pix --task denoise" in capsys.readouterr().err
+
+
+def test_a_shipped_restorer_restores_as_its_run_does(quick_run, tmp_path):
+    from gan_course.models import shipped
+
+    out = shipped.write(quick_run.model.ema_generator, quick_run.directory,
+                        tmp_path / "pix2pix" / "inpaint")
+    assert shipped.names(tmp_path) == ["pix2pix/inpaint"]
+    restorer = gc.pretrained("pix2pix/inpaint", root=tmp_path)
+    assert restorer.directions == ("restore",) and restorer.metrics["steps"] == 20
+    picture = _picture(50, 70)
+    mask = np.zeros((50, 70), bool)
+    mask[5:15, 10:30] = True
+    np.testing.assert_allclose(restorer.translate(picture, mask=mask),
+                               quick_run.translate(picture, mask=mask), atol=0.01)
+    assert out.name == "inpaint"
