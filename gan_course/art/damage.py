@@ -5,7 +5,8 @@ of the picture, a seed and a strength in [0, 1], so a resumed run sees the pairs
 would have, and a held-out picture is damaged the same way for every model that is compared.
 
 - ``inpaint``: rectangular holes and thin scratches; the network gets the picture with the holes
-  grey and the mask as a fourth channel (white, +1, means missing);
+  filled with the colour around them (:func:`surrounding_fill`) and the mask as a fourth channel
+  (white, +1, means missing);
 - ``denoise``: Gaussian noise, then JPEG compression with its 8 x 8 blocks;
 - ``upscale``: the picture shrunk 4x (area averaging), enlarged back with bicubic interpolation,
   which is what the network sharpens.
@@ -65,12 +66,42 @@ def hole_mask(height, width, seed, strength=0.5, unit=HOLE_UNIT):
     return tf.cast(tf.reduce_any(inside | scratch, axis=0), tf.float32)[..., None]
 
 
-def with_holes(image, mask):
-    """The network's input for inpainting: ``image`` ([-1, 1]) grey (0) where ``mask`` is 1,
-    and the mask as a fourth channel in {-1, +1}."""
+def surrounding_fill(image, mask):
+    """``image`` with its holes (``mask`` 1) filled with the colour around them: the baseline an
+    inpainter must beat, and where the course's inpainter starts.
+
+    Push-pull (Gortler et al. 1996): halve the picture and its known share again and again
+    (2 x 2 means) until nothing is missing, then walk back up, each level keeping its known
+    colour and taking the coarser level's, enlarged, where it lacks any. Known pixels come out
+    unchanged. ``image`` (H, W, C) or (n, H, W, C), ``mask`` (H, W, 1) or (n, H, W, 1), any
+    range; returns a float32 tensor of ``image``'s shape."""
     import tensorflow as tf
 
-    return tf.concat([image * (1.0 - mask), mask * 2.0 - 1.0], axis=-1)
+    x = tf.convert_to_tensor(image, tf.float32)
+    single = len(x.shape) == 3
+    if single:
+        x, mask = x[None], tf.convert_to_tensor(mask, tf.float32)[None]
+    known = 1.0 - tf.cast(mask, tf.float32)
+    levels = [(x * known, known)]
+    while min(levels[-1][1].shape[1:3]) > 1:
+        colour, share = (tf.nn.avg_pool2d(t, 2, 2, "SAME") for t in levels[-1])
+        levels.append((colour, share))
+    colour, share = levels[-1]
+    filled = colour / tf.maximum(share, 1e-6)
+    filled = tf.where(share > 0, filled, tf.reduce_sum(levels[0][0], (1, 2), keepdims=True)
+                      / tf.maximum(tf.reduce_sum(known, (1, 2), keepdims=True), 1e-6))
+    for colour, share in reversed(levels[:-1]):
+        coarse = tf.image.resize(filled, tf.shape(colour)[1:3], method="bilinear")
+        filled = colour + (1.0 - share) * coarse  # colour is already the known share's sum
+    return filled[0] if single else filled
+
+
+def with_holes(image, mask):
+    """The network's input for inpainting: ``image`` ([-1, 1]) with its holes (``mask`` 1)
+    filled with the surrounding colour, and the mask as a fourth channel in {-1, +1}."""
+    import tensorflow as tf
+
+    return tf.concat([surrounding_fill(image, mask), mask * 2.0 - 1.0], axis=-1)
 
 
 def noisy(image, seed, strength=0.5):
@@ -143,25 +174,3 @@ def damaged_picture(picture, task, strength=0.5, seed=0):
     if task == "denoise":
         return ((noisy(x * 2.0 - 1.0, seed, strength) + 1.0) / 2.0).numpy(), None
     return np.clip(shrunk(x).numpy(), 0.0, 1.0), None
-
-
-def surrounding_fill(picture, mask):
-    """The holes of ``picture`` ([0, 1], (H, W, 3)) filled with the colour around them: each
-    missing pixel gets the known pixels' Gaussian-weighted mean at the smallest scale that
-    reaches one. The baseline an inpainting network must beat."""
-    from scipy import ndimage
-
-    picture = np.asarray(picture, np.float32)
-    known = (~np.asarray(mask, bool)).astype(np.float32)
-    out, todo = picture.copy(), ~known.astype(bool)
-    for sigma in (1, 2, 4, 8, 16, 32, 64):
-        if not todo.any():
-            break
-        weight = ndimage.gaussian_filter(known, sigma)
-        reached = todo & (weight > 1e-3)
-        for c in range(picture.shape[-1]):
-            mean = ndimage.gaussian_filter(picture[..., c] * known, sigma) / np.maximum(weight, 1e-6)
-            out[..., c][reached] = mean[reached]
-        todo &= ~reached
-    out[todo] = picture[~todo.astype(bool) & known.astype(bool)].mean(0) if known.any() else 0.5
-    return out

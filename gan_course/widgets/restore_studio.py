@@ -26,7 +26,8 @@ def restorations(picture, task, restorers, strength=0.5, seed=0):
     original = np.asarray(picture, np.float32)[:h, :w]
     damaged, mask = damage.damaged_picture(original, task, strength, seed)
     if task == "inpaint":
-        shown, baseline = damaged, damage.surrounding_fill(damaged, mask)
+        shown = damaged
+        baseline = np.asarray(damage.surrounding_fill(damaged, mask[..., None]), np.float32)
     elif task == "denoise":
         shown, baseline = damaged, damaged
     else:
