@@ -9,6 +9,8 @@ from keras import layers
 import gan_course as gc
 from gan_course import checks
 from gan_course.checks import core as checking
+from gan_course.checks.cyclegan_losses import LSGAN_TABLE
+from gan_course.checks.lesson07 import FIELD_TABLE
 from gan_course.classroom import lessons
 
 
@@ -140,27 +142,81 @@ class _AlwaysStores(_SwapsWithoutReplacing):
         return np.stack(out)
 
 
+def _moments(x, axes=(1, 2), ddof=0):
+    return x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True, ddof=ddof)
+
+
+def _backwards(k, s, extra=0):
+    r = 1
+    for kk, ss in zip(k[::-1], s[::-1]):
+        r = r * ss + kk - 1 + extra
+    return r
+
+
+def _lsgan_g(f):
+    return SOLUTION["lsgan_generator_loss"](f)
+
+
+def _lsgan_d(r, f):
+    return SOLUTION["lsgan_discriminator_loss"](r, f)
+
+
+def _weighted(G, F, x, y, cycle=1, identity=1):  # noqa: N803
+    c, i = _cycle(G, F, x, y)
+    return cycle * c, identity * i
+
+
 MISTAKES = [
     ("7.1", [lambda x: _norm(x, (0, 1, 2))], "that is batch norm"),
     ("7.1", [lambda x: _norm(x, (1, 2, 3))], "that is layer norm"),
+    ("7.1", [lambda x: _norm(x, (1,))], "its height *and* its width"),
     ("7.1", [lambda x: (x - x.mean(axis=(1, 2), keepdims=True))
-             / (x.std(axis=(1, 2), keepdims=True) + 1e-5)], "inside the square root"),
-    ("7.1", [lambda x: x - x.mean(axis=(1, 2), keepdims=True)], "divide by the standard deviation"),
+             / (x.std(axis=(1, 2), keepdims=True) + 1e-5)], "v / (sqrt(v) + epsilon)^2"),
+    ("7.1", [lambda x: (x - x.mean(axis=(1, 2), keepdims=True))
+             / np.sqrt(x.var(axis=(1, 2), keepdims=True))], "without epsilon"),
+    ("7.1", [lambda x: (x - _moments(x)[0]) / np.sqrt(_moments(x, ddof=1)[1] + 1e-5)], "ddof=1"),
+    ("7.1", [lambda x: _norm(x, (1, 2), eps=1e-3)], "the epsilon given"),
+    ("7.1", [lambda x: x - x.mean(axis=(1, 2), keepdims=True)], "divide by the spread too"),
+    # mistakes no list holds: the check finds which of the lesson's properties breaks
+    ("7.1", [lambda x: (x - _moments(x, (0, 1, 2))[0]) / np.sqrt(_moments(x)[1] + 1e-5)],
+     "property 1 fails"),
+    ("7.1", [lambda x: (x - _moments(x)[0]) / np.sqrt(_moments(x, (1, 2, 3))[1] + 1e-5)],
+     "property 2 fails"),
+    ("7.1", [lambda x: (x - _moments(x)[0] + 0.1) / np.sqrt(_moments(x)[1] + 1e-5)],
+     "property 3 fails"),
+    ("7.1", [lambda x: (x - _moments(x)[0]) / np.sqrt(_moments(x)[1] + 1e-4)], "property 4 fails"),
+    ("7.1", [lambda x: (x - _moments(x)[0]) / (_moments(x)[1] + 1e-5)], "property 4 fails"),
     ("7.2", [lambda k, s: sum(kk - 1 for kk in k) + 1], "strides widen the view"),
-    ("7.2", [lambda k, s: _field(k, s, own_stride=True)], "update jump *after*"),
+    ("7.2", [lambda k, s: _field(k[::-1], s[::-1])], "the order matters"),
+    ("7.2", [lambda k, s: _field(k, s, own_stride=True)], "own stride does not widen"),
+    ("7.2", [lambda k, s: _backwards(k, s)], "not 5"),
+    ("7.2", [lambda k, s: _backwards(k, s, 1)], "3/1 alone sees 3"),
     ("7.2", [lambda k, s: int(np.prod(k))], "do not multiply"),
-    ("7.3", [lambda r, f: np.mean((r - 1) ** 2) + np.mean(f ** 2),
-             SOLUTION["lsgan_generator_loss"]], "halve the sum"),
-    ("7.3", [lambda r, f: 0.5 * (np.mean(r ** 2) + np.mean((f - 1) ** 2)),
-             SOLUTION["lsgan_generator_loss"]], "not the other way round"),
-    ("7.3", [SOLUTION["lsgan_discriminator_loss"], lambda f: np.mean(f ** 2)],
-     "wants its fakes scored 1"),
-    ("7.3", [SOLUTION["lsgan_discriminator_loss"], lambda f: np.mean(np.abs(f - 1))],
-     "square the differences"),
+    ("7.3", [lambda r, f: np.mean((r - 1) ** 2) + np.mean(f ** 2), _lsgan_g], "halve the sum"),
+    ("7.3", [lambda r, f: 0.5 * (np.mean(r ** 2) + np.mean((f - 1) ** 2)), _lsgan_g],
+     "not the other way round"),
+    ("7.3", [lambda r, f: 0.5 * (np.mean(np.abs(r - 1)) + np.mean(np.abs(f))), _lsgan_g],
+     "do not take absolute values"),
+    ("7.3", [lambda r, f: 0.5 * ((np.mean(r) - 1) ** 2 + np.mean(f) ** 2), _lsgan_g],
+     "then average"),
+    ("7.3", [lambda r, f: 0.5 * (np.sum((r - 1) ** 2) + np.sum(f ** 2)), _lsgan_g], "do not sum"),
+    ("7.3", [_lsgan_d, lambda f: np.mean(f ** 2)], "wants its fakes scored 1"),
+    ("7.3", [_lsgan_d, lambda f: np.mean(np.abs(f - 1))], "square the distance"),
+    ("7.3", [_lsgan_d, lambda f: 0.5 * np.mean((f - 1) ** 2)], "no 1/2 for the generator"),
+    ("7.3", [_lsgan_d, lambda f: (np.mean(f) - 1) ** 2], "then average"),
     ("7.4", [lambda G, F, x, y: _cycle(G, F, x, y, l1=False)], "*absolute*"),  # noqa: N803
-    ("7.4", [lambda G, F, x, y: _cycle(G, F, x, y, one_way=True)], "add the other direction"),  # noqa: N803
+    ("7.4", [lambda G, F, x, y: _cycle(G, F, x, y, one_way=True)], "the other round trip"),  # noqa: N803
+    ("7.4", [lambda G, F, x, y: (np.mean(np.abs(G(F(x)) - x)) + np.mean(np.abs(F(G(y)) - y)),  # noqa: N803
+                                 0.0)], "G comes first on photos"),
+    ("7.4", [lambda G, F, x, y: (np.mean(np.abs(G(G(x)) - x)) + np.mean(np.abs(F(F(y)) - y)),  # noqa: N803
+                                 0.0)], "through both generators"),
+    ("7.4", [lambda G, F, x, y: _weighted(G, F, x, y, cycle=10)], "multiplies it by 10"),  # noqa: N803
+    ("7.4", [lambda G, F, x, y: _weighted(G, F, x, y, identity=5)], "multiplies it by 5"),  # noqa: N803
     ("7.4", [lambda G, F, x, y: _cycle(G, F, x, y, identity_swapped=True)],  # noqa: N803
      "its own *target* domain"),
+    ("7.4", [lambda G, F, x, y: (_cycle(G, F, x, y)[0],  # noqa: N803
+                                 np.mean(np.abs(F(G(y)) - y)) + np.mean(np.abs(G(F(x)) - x)))],
+     "not a round trip"),
     ("7.4", [lambda G, F, x, y: _cycle(G, F, x, y)[0]], "expected two numbers"),  # noqa: N803
     ("7.5", [_NeverSwaps], "about half"),
     ("7.5", [_SwapsWithoutReplacing], "put the new image in its slot"),
@@ -181,3 +237,43 @@ def test_a_history_that_returns_foreign_images_is_told_so(capsys):
 
     result = _run(checks.ex_7_5, Noisy, capsys=capsys)
     assert not result.passed and "not among those it was given" in result.line
+
+
+def _markdown(nb, before):
+    """The lesson's text up to the first code cell holding ``before``."""
+    text = []
+    for cell in nb.cells:
+        if before in cell.source:
+            return "\n".join(text)
+        if cell.cell_type == "markdown":
+            text.append(cell.source)
+    raise AssertionError(f"no cell holds {before!r}")
+
+
+def test_the_lesson_prints_the_tables_its_checks_hold_the_answers_to():
+    text = lessons.read(lessons.repo_root() / "solutions" / "07_cyclegan.ipynb").cells
+    text = "\n".join(c.source for c in text if c.cell_type == "markdown")
+    for kernels, strides, field in FIELD_TABLE:
+        assert f"| {', '.join(f'{k}/{s}' for k, s in zip(kernels, strides))} | {field} |" in text
+    for real, fake, d_loss, g_loss in LSGAN_TABLE:
+        def shown(v):
+            return f"{v[0]:g}" if len(v) == 1 else "[" + ", ".join(f"{x:g}" for x in v) + "]"
+        assert f"| {shown(real)} | {shown(fake)} | {d_loss:g} | {g_loss:g} |" in text
+
+
+@pytest.mark.parametrize("notebook", ["solutions", "lessons"])
+def test_the_text_before_each_check_does_not_print_its_answer(notebook):
+    nb = lessons.read(lessons.repo_root() / notebook / "07_cyclegan.ipynb")
+    answers = {
+        "ex_7_1": ["axis=(1, 2)", "mean_{h,w}", "sqrt(variance + epsilon)"],
+        "ex_7_2": ["jump *=", "(kernel - 1) * jump"],
+        "ex_7_3": ["0.5 * (tf.reduce_mean", "0.5 * (np.mean", "\\tfrac12\\left", "(D(y) - 1)^2"],
+        "ex_7_4": ["F(G(x))", "G(F(y))", "G(y)", "F(x)", "cycle_consistency"],
+    }
+    for check, shown in answers.items():
+        text = _markdown(nb, f"gc.checks.{check}(")
+        code = "\n".join(c.source for c in nb.cells[:[c.source for c in nb.cells].index(
+            next(c.source for c in nb.cells if f"gc.checks.{check}(" in c.source))]
+            if c.cell_type == "code" and "### BEGIN SOLUTION" not in c.source)
+        for answer in shown:
+            assert answer not in text and answer not in code, (check, answer)

@@ -1,66 +1,146 @@
-"""Checks for lesson 07, CycleGAN: exercises 7.1 to 7.5."""
+"""Checks for lesson 07, CycleGAN: exercises 7.1 to 7.5 (the losses, 7.3 and 7.4, in
+``cyclegan_losses``).
+
+The lesson gives 7.1 as properties, 7.2 as a table of small stacks and their fields; the
+hints send the student back to them.
+"""
 
 import numpy as np
 
 from gan_course.checks.core import Mismatch, as_numbers, call, exercise, expect, fmt, seeded
+from gan_course.checks.cyclegan_losses import ex_7_3, ex_7_4  # noqa: F401 - the lesson's losses
 
 _EPSILON = 1e-5
 
 # --- 7.1 instance normalisation ------------------------------------------------------------------
 
-_INSTANCE = ("for each image and each channel, subtract the mean over the height and width and "
-             "divide by sqrt(variance + epsilon): mean = x.mean(axis=(1, 2), keepdims=True), "
-             "variance = x.var(axis=(1, 2), keepdims=True).")
+_INSTANCE = ("go back to the four properties: which axes must the statistics leave out so that "
+             "images and channels stay apart, and what must you divide by for a channel of "
+             "variance v to come out with variance v / (v + epsilon)?")
+_FLAT = ("property 4: a flat channel (variance 0) must give zeros, not nan or inf. Where does "
+         "epsilon go?")
 
 
-def _normalised(x, axes, epsilon=_EPSILON, std_plus_eps=False):
+def _normalised(x, axes, epsilon=_EPSILON, std_plus_eps=False, ddof=0):
     mean = x.mean(axis=axes, keepdims=True)
-    var = x.var(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True, ddof=ddof)
     return (x - mean) / ((np.sqrt(var) + epsilon) if std_plus_eps else np.sqrt(var + epsilon))
 
 
-def _feature_maps(seed, shape=(3, 5, 6, 4)):
-    """Feature maps whose channels have very different means and spreads, one of them tiny."""
+def _feature_maps(seed, shape=(3, 5, 6, 4), scales=(1.0, 3.0, 0.01, 0.5)):
+    """Feature maps whose channels have very different means and spreads, one of them tiny
+    (a scale of 0 makes that channel flat; the offsets, multiples of 1/4, keep it exact)."""
     rng = seeded(seed)
-    scales = np.array([1.0, 3.0, 0.01, 0.5][:shape[-1]])
-    offsets = rng.normal(0.0, 2.0, size=(shape[0], 1, 1, shape[-1]))
-    return (rng.normal(size=shape) * scales + offsets).astype(np.float32)
+    offsets = np.round(4 * rng.normal(0.0, 2.0, size=(shape[0], 1, 1, shape[-1]))) / 4
+    return (rng.normal(size=shape) * np.asarray(scales) + offsets).astype(np.float32)
+
+
+def _instance_mistakes(x):
+    """(output, hint) of the typical mistakes, on float64 maps x."""
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    var = x.var(axis=(1, 2), keepdims=True)
+    return [
+        (_normalised(x, (0, 1, 2)), ("that is batch norm: its statistics run over the batch too "
+                                     "(axis 0), so one image's output depends on the others "
+                                     "(property 1). Leave the batch axis out.")),
+        (_normalised(x, (1, 2, 3)), ("that is layer norm: its statistics mix the channels "
+                                     "(axis 3), against property 2. Leave the channel axis "
+                                     "out.")),
+        (_normalised(x, (0, 1, 2, 3)), ("one mean and variance for the whole batch breaks "
+                                        "properties 1 and 2: leave out the batch and channel "
+                                        "axes.")),
+        (_normalised(x, (1,)), "a channel's statistics run over its height *and* its width."),
+        (_normalised(x, (2,)), "a channel's statistics run over its height *and* its width."),
+        (_normalised(x, (1, 2), std_plus_eps=True),
+         ("property 4: with sqrt(v) + epsilon the variance comes out v / (sqrt(v) + epsilon)^2, "
+          "not v / (v + epsilon). Work out which divisor gives v / (v + epsilon).")),
+        ((x - mean) / np.sqrt(var), ("property 4: without epsilon every channel comes out with "
+                                     "variance 1, not v / (v + epsilon), and a flat channel "
+                                     "divides by 0.")),
+        (_normalised(x, (1, 2), ddof=1), ("the variance v divides by the number of pixels "
+                                          "(np.var's default), not by one less (ddof=1).")),
+        (_normalised(x, (1, 2), epsilon=1e-3), "use the epsilon given, 1e-5 by default."),
+        (x - mean, "property 4: divide by the spread too, not only subtract the mean."),
+    ]
+
+
+def _property_hint(instance_norm, x):
+    """The first of the lesson's four properties that ``instance_norm`` breaks on ``x``."""
+    def run(a, what):
+        out = as_numbers(call(instance_norm, a.astype(np.float32)), what)
+        if out.shape != a.shape:
+            raise Mismatch(f"{what} returned shape {out.shape}; expected {a.shape}.",
+                           "return one value per input value, of the input's shape.")
+        return out
+
+    out = run(x, "instance_norm(x)")
+    others = x.copy()
+    others[1:] = 5.0 * x[1:][::-1] + 3.0
+    if not np.allclose(run(others, "instance_norm(x)")[0], out[0], atol=1e-3) or not np.allclose(
+            run(x[:1], "instance_norm(x[:1])")[0], out[0], atol=1e-3):
+        return ("property 1 fails: image 0's output changed when the other images (or the batch "
+                "size) changed. Each image's statistics come from that image alone.")
+    channel = x.copy()
+    channel[..., 1] = 4.0 * x[..., 1][:, ::-1] - 2.0
+    if not np.allclose(run(channel, "instance_norm(x)")[..., 0], out[..., 0], atol=1e-3):
+        return ("property 2 fails: channel 0's output changed when only channel 1 changed. Each "
+                "channel's statistics come from that channel alone.")
+    means = out.mean(axis=(1, 2))
+    if np.any(np.abs(means) > 1e-3 * (1.0 + out.std(axis=(1, 2)))):  # float32 noise allowed
+        return (f"property 3 fails: over its height and width, a channel of the output has mean "
+                f"{fmt(means.flat[np.argmax(np.abs(means))])}, not 0.")
+    v = x.var(axis=(1, 2))
+    if not np.allclose(out.var(axis=(1, 2)), v / (v + _EPSILON), rtol=1e-3, atol=1e-4):
+        return ("property 4 fails: a channel of variance v must come out with variance "
+                "v / (v + epsilon). Work out the divisor from that.")
+    return None
 
 
 @exercise("7.1", hint=_INSTANCE)
 def ex_7_1(instance_norm):
     from gan_course.models import blocks
 
-    for seed in range(3):
-        x = _feature_maps(seed)
+    flat = (1.0, 3.0, 0.0, 0.5)  # the last batch has a flat channel: property 4's zeros
+    for seed, scales in [(0, None), (1, None), (2, None), (3, flat)]:
+        x = _feature_maps(seed) if scales is None else _feature_maps(seed, scales=scales)
         reference = blocks.instance_norm(epsilon=_EPSILON, center=False, scale=False)
         expected = np.asarray(reference(x), np.float64)
-        x64 = x.astype(np.float64)
-        mistakes = [
-            (_normalised(x64, (0, 1, 2)), ("that is batch norm: it averages over the batch too "
-                                           "(axis 0). Instance norm treats each image alone: "
-                                           "axis=(1, 2).")),
-            (_normalised(x64, (1, 2, 3)), ("that is layer norm: it mixes the channels (axis 3). "
-                                           "Normalise each channel separately: axis=(1, 2).")),
-            (_normalised(x64, (0, 1, 2, 3)), "normalise each image and channel: axis=(1, 2)."),
-            (_normalised(x64, (1, 2), std_plus_eps=True),
-             "add epsilon to the variance, inside the square root: np.sqrt(var + epsilon)."),
-            (_normalised(x64, (1, 2), epsilon=1e-3), "use epsilon = 1e-5, as given."),
-            (x64 - x64.mean(axis=(1, 2), keepdims=True), ("divide by the standard deviation "
-                                                          "too, not only subtract the mean.")),
-        ]
+        if scales is not None:  # GroupNormalization's float32 arithmetic leaves tiny noise there
+            expected[..., 2] = 0.0
         got = call(instance_norm, x)
-        expect(got, expected, what=f"instance_norm(x) for x of shape {x.shape}", mistakes=mistakes,
-               hint=_INSTANCE, rtol=1e-4, atol=1e-4)
-    return ("instance_norm gives every image's every channel mean 0 and variance 1 over its height "
-            "and width (with epsilon 1e-5 in the square root), as "
-            "keras.layers.GroupNormalization(groups=-1) does, on 3 batches of (3, 5, 6, 4) maps.")
+        with np.errstate(all="ignore"):  # some mistakes divide a flat channel by 0
+            mistakes = _instance_mistakes(x.astype(np.float64))
+        try:
+            expect(got, expected, what=f"instance_norm(x) for x of shape {x.shape}",
+                   mistakes=mistakes, hint=_INSTANCE,
+                   nonfinite_hint=_FLAT, rtol=1e-4, atol=1e-4)
+        except Mismatch as err:
+            if err.hint != _INSTANCE:
+                raise
+            raise Mismatch(err.problem, _property_hint(instance_norm, x.astype(np.float64))
+                           or _INSTANCE) from None
+    return ("instance_norm keeps images and channels apart, gives every channel mean 0 and "
+            "variance v / (v + 1e-5) over its height and width, and a flat channel zeros, as "
+            "keras.layers.GroupNormalization(groups=-1) does, on 4 batches of (3, 5, 6, 4) maps.")
 
 
 # --- 7.2 the PatchGAN receptive field -----------------------------------------------------------
 
-_FIELD = ("start with field = 1 and jump = 1; for each layer, in order: field += (kernel - 1) * "
-          "jump, then jump *= stride.")
+# (kernels, strides, field) of small stacks, the picture's layer first. The lesson prints this
+# table; the check holds receptive_field to it and to five larger stacks.
+FIELD_TABLE = [
+    ((3,), (1,), 3),
+    ((3, 3), (1, 1), 5),
+    ((3, 3, 3), (1, 1, 1), 7),
+    ((4,), (2,), 4),
+    ((4, 4), (2, 1), 10),
+    ((4, 4), (1, 2), 7),
+    ((4, 4, 4), (2, 2, 1), 22),
+    ((2, 2, 2), (2, 2, 2), 8),
+]
+
+_FIELD = ("go back to the table: find what one layer adds to the field and how the strides of the "
+          "layers before it stretch that, then check your rule on every row.")
 
 
 def _field(kernels, strides):
@@ -71,154 +151,54 @@ def _field(kernels, strides):
     return size
 
 
+def _backwards(kernels, strides, extra):
+    """A wrong walk from the score down: r <- r * s + k - 1 + extra."""
+    r = 1
+    for k, s in zip(kernels[::-1], strides[::-1]):
+        r = r * s + k - 1 + extra
+    return r
+
+
+def _field_mistakes(kernels, strides):
+    jumps_after = np.cumprod(strides)
+    return [
+        (sum(k - 1 for k in kernels) + 1, ("strides widen the view: after a stride-2 layer, "
+                                           "neighbouring inputs of the next layer are 2 pixels "
+                                           "apart in the picture (table: 4/2 then 4/1 sees 10, "
+                                           "not 7).")),
+        (_field(kernels[::-1], strides[::-1]), ("the order matters: a layer's kernel is stretched "
+                                                "by the strides of the layers *before* it, nearer "
+                                                "the picture (table: 4/2 then 4/1 sees 10, 4/1 "
+                                                "then 4/2 sees 7).")),
+        (1 + sum((k - 1) * j for k, j in zip(kernels, jumps_after)),
+         "a layer's own stride does not widen its own view (table: 4/2 alone sees 4 pixels)."),
+        (_backwards(kernels, strides, 0), ("going back through a layer of stride s, a region r "
+                                           "outputs wide spans r - 1 steps of s input pixels, "
+                                           "plus one kernel (table: 4/2 alone sees 4, not 5).")),
+        (_backwards(kernels, strides, 1), ("going back through a layer of stride s, a region r "
+                                           "outputs wide spans r - 1 steps of s input pixels, "
+                                           "plus one kernel (table: 3/1 alone sees 3).")),
+        (sum(k * j for k, j in zip(kernels, np.concatenate([[1], jumps_after[:-1]]))),
+         "each layer adds (kernel - 1) stretched pixels to a field that starts at 1 (table: 3/1 "
+         "then 3/1 sees 5, not 6)."),
+        (int(np.prod(kernels)), "the fields add up, layer by layer; they do not multiply."),
+    ]
+
+
 @exercise("7.2", hint=_FIELD)
 def ex_7_2(receptive_field):
-    cases = [((4, 4, 4, 4, 4), (2, 2, 2, 1, 1)), ((4, 4, 4, 4), (2, 2, 1, 1)),
-             ((3, 3, 3), (1, 1, 1)), ((7, 3, 3), (1, 2, 2)), ((4, 4, 4, 4, 4, 4), (2,) * 4 + (1,) * 2)]
-    for kernels, strides in cases:
-        expected = _field(kernels, strides)
-        jumps_after = np.cumprod(strides)
-        mistakes = [
-            (sum(k - 1 for k in kernels) + 1, ("strides widen the view: a layer after a stride-2 "
-                                               "layer sees pixels twice as far apart. Multiply "
-                                               "(kernel - 1) by the product of the strides "
-                                               "before it.")),
-            (1 + sum((k - 1) * j for k, j in zip(kernels, jumps_after)),
-             "a layer's own stride does not widen its own view: update jump *after* adding "
-             "(kernel - 1) * jump."),
-            (sum(k * j for k, j in zip(kernels, np.concatenate([[1], jumps_after[:-1]]))),
-             "each layer adds (kernel - 1) * jump pixels, starting from a field of 1."),
-            (int(np.prod(kernels)), "the fields add up, layer by layer; they do not multiply."),
-        ]
-        what = f"receptive_field({kernels}, {strides})"
-        expect(call(receptive_field, kernels, strides), expected, what=what, mistakes=mistakes,
-               hint=_FIELD, rtol=0, atol=1e-9)
-    return ("receptive_field gives 70 pixels for the paper's PatchGAN (five 4 x 4 convolutions, "
-            "strides 2, 2, 2, 1, 1) and the right field for 4 other stacks.")
-# --- 7.3 least-squares adversarial losses --------------------------------------------------------
-
-_LSGAN = ("discriminator: 0.5 * (mean((real - 1)**2) + mean(fake**2)); generator: "
-          "mean((fake - 1)**2), where real and fake are the raw score maps.")
-
-
-def _scores(seed, shape=(4, 6, 6, 1)):
-    rng = seeded(seed)
-    return rng.normal(0.8, 0.6, size=shape), rng.normal(0.2, 0.6, size=shape)
-
-
-@exercise("7.3", hint=_LSGAN)
-def ex_7_3(discriminator_loss, generator_loss):
-    from gan_course import losses
-
-    def sigmoid(a):
-        return 1.0 / (1.0 + np.exp(-a))
-
-    for seed in range(3):
-        real, fake = _scores(seed)
-        d_expected = float(losses.least_squares_discriminator_loss(real, fake))
-        g_expected = float(losses.least_squares_generator_loss(fake))
-        what = "discriminator_loss(real_scores, fake_scores)"
-        d_mistakes = [
-            (2 * d_expected, ("halve the sum, as CycleGAN does: 0.5 * (mean((real - 1)**2) + "
-                              "mean(fake**2)), the average of the two terms. (It does not slow "
-                              "the discriminator: Adam's steps ignore the loss's scale.)")),
-            (0.5 * (np.mean(real ** 2) + np.mean((fake - 1) ** 2)),
-             "real scores are pulled to 1 and fake ones to 0, not the other way round."),
-            (0.5 * (np.mean(np.abs(real - 1)) + np.mean(np.abs(fake))),
-             "square the differences (least squares), do not take absolute values."),
-            (0.5 * (np.mean((sigmoid(real) - 1) ** 2) + np.mean(sigmoid(fake) ** 2)),
-             "the scores are used raw: no sigmoid in a least-squares GAN."),
-            (-np.mean(np.log(sigmoid(real))) - np.mean(np.log(1 - sigmoid(fake))),
-             "that is the cross-entropy loss of lesson 01; here the loss is least squares."),
-            (0.5 * (np.sum((real - 1) ** 2) + np.sum(fake ** 2)),
-             "average over every score of the map (np.mean), do not sum."),
-        ]
-        expect(call(discriminator_loss, real, fake), d_expected, what=what,
-               inputs={"real_scores": real, "fake_scores": fake}, mistakes=d_mistakes,
-               hint=_LSGAN)
-        g_mistakes = [
-            (np.mean(fake ** 2), "the generator wants its fakes scored 1: mean((fake - 1)**2)."),
-            (-np.mean(fake ** 2), ("the generator wants its fakes scored 1: minimise "
-                                   "mean((fake - 1)**2).")),
-            (0.5 * g_expected, "no 0.5 for the generator: mean((fake - 1)**2)."),
-            (np.mean(np.abs(fake - 1)), "square the differences: mean((fake - 1)**2)."),
-            (-np.mean(np.log(sigmoid(fake))), ("that is the non-saturating loss of lesson 01; "
-                                               "here it is mean((fake - 1)**2).")),
-        ]
-        expect(call(generator_loss, fake), g_expected, what="generator_loss(fake_scores)",
-               inputs={"fake_scores": fake}, mistakes=g_mistakes, hint=_LSGAN)
-    return ("discriminator_loss = 0.5 (mean((real - 1)^2) + mean(fake^2)) and generator_loss = "
-            "mean((fake - 1)^2) match gc.losses on 3 pairs of (4, 6, 6, 1) score maps.")
-
-
-# --- 7.4 cycle and identity losses ---------------------------------------------------------------
-
-_CYCLE = ("cycle = mean|F(G(photos)) - photos| + mean|G(F(paintings)) - paintings|; identity = "
-          "mean|G(paintings) - paintings| + mean|F(photos) - photos|.")
-
-
-def _toy_generators(seed):
-    """Two different smooth maps of [-1, 1] images, standing in for the generators."""
-    rng = seeded(seed)
-    a, b, c, d = rng.uniform(0.5, 1.5, 4)
-
-    def G(x, training=False):  # noqa: N803 - the paper's name
-        return np.tanh(a * np.asarray(x, np.float64) + 0.3 * b)
-
-    def F(x, training=False):  # noqa: N803
-        return np.tanh(c * np.asarray(x, np.float64) ** 3 - 0.2 * d)
-
-    return G, F
-
-
-@exercise("7.4", hint=_CYCLE)
-def ex_7_4(cycle_and_identity_losses):
-    from gan_course import losses
-
-    def l1(a, b):
-        return float(np.mean(np.abs(np.asarray(a) - np.asarray(b))))
-
-    def l2(a, b):
-        return float(np.mean((np.asarray(a) - np.asarray(b)) ** 2))
-
-    for seed in range(3):
-        G, F = _toy_generators(seed)
-        rng = seeded(seed + 10)
-        x, y = rng.uniform(-1, 1, size=(2, 3, 8, 8, 3))
-        got = call(cycle_and_identity_losses, G, F, x, y)
-        what = "cycle_and_identity_losses(G, F, photos, paintings)"
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            shown = f"{len(got)} values" if isinstance(got, (tuple, list)) else fmt(got)
-            raise Mismatch(f"{what} returned {shown}; expected two numbers: (cycle, identity).",
-                           "end with `return cycle, identity`.")
-        cycle = float(losses.cycle_loss(x, F(G(x))) + losses.cycle_loss(y, G(F(y))))
-        identity = float(losses.identity_loss(y, G(y)) + losses.identity_loss(x, F(x)))
-        cycle_mistakes = [
-            (l2(F(G(x)), x) + l2(G(F(y)), y), ("CycleGAN's cycle loss is the mean *absolute* "
-                                               "difference (L1), which keeps edges sharper than "
-                                               "squares do.")),
-            (l1(F(G(x)), x), "add the other direction: mean|G(F(paintings)) - paintings|."),
-            (l1(G(F(y)), y), "add the first direction: mean|F(G(photos)) - photos|."),
-            (l1(G(F(x)), x) + l1(F(G(y)), y), ("a photo goes to a painting first: F(G(photos)); "
-                                               "a painting goes to a photo first: "
-                                               "G(F(paintings)).")),
-            (l1(G(x), x) + l1(F(y), y), ("the cycle loss compares each image with its round "
-                                         "trip, F(G(photos)) with photos.")),
-        ]
-        expect(as_numbers(got[0], f"the cycle loss of {what}"), cycle,
-               what=f"the cycle loss of {what}", mistakes=cycle_mistakes, hint=_CYCLE)
-        identity_mistakes = [
-            (l1(G(x), x) + l1(F(y), y), ("identity means a generator leaves pictures of its own "
-                                         "*target* domain alone: G (photo -> painting) gets "
-                                         "paintings, F gets photos.")),
-            (l2(G(y), y) + l2(F(x), x), "use the mean absolute difference (L1), as for the cycle."),
-            (l1(G(y), y), "add F's term: mean|F(photos) - photos|."),
-            (l1(F(x), x), "add G's term: mean|G(paintings) - paintings|."),
-        ]
-        expect(as_numbers(got[1], f"the identity loss of {what}"), identity,
-               what=f"the identity loss of {what}", mistakes=identity_mistakes, hint=_CYCLE)
-    return ("cycle_and_identity_losses gives the L1 round-trip error of both directions and the L1 "
-            "change each generator makes to its own target domain, on 3 toy generator pairs.")
+    networks = [((4, 4, 4, 4, 4), (2, 2, 2, 1, 1)), ((4, 4, 4, 4), (2, 2, 1, 1)),
+                ((7, 3, 3), (1, 2, 2)), ((3, 5, 3, 3), (2, 1, 2, 1)),
+                ((4, 4, 4, 4, 4, 4), (2,) * 4 + (1,) * 2)]
+    # the larger stacks first: there every mistake gives its own number, and so its own hint
+    for kernels, strides in networks + [(k, s) for k, s, _ in FIELD_TABLE]:
+        what = f"receptive_field({list(kernels)}, {list(strides)})"
+        expect(call(receptive_field, list(kernels), list(strides)), _field(kernels, strides),
+               what=what, mistakes=_field_mistakes(kernels, strides), hint=_FIELD, rtol=0,
+               atol=1e-9)
+    return (f"receptive_field gives the {len(FIELD_TABLE)} fields of the table, 70 pixels for the "
+            "paper's PatchGAN (five 4 x 4 convolutions, strides 2, 2, 2, 1, 1) and the right "
+            "field for 4 other stacks.")
 
 
 # --- 7.5 the image history -------------------------------------------------------------------------
