@@ -242,10 +242,9 @@ def ex_5_3(projection_logit):
 
 _STEP = dict(image=(4, 4, 1), latent=3, classes=3, g_lr=0.05, d_lr=0.1)
 _STEP_HINT = ("go back to the game: real pairs (x, y) come from the data; fake pairs are "
-              "(G(z, y), y), the same y in both places, here this step's fake_labels; both "
-              "networks are called with training=True; each network follows its own loss "
-              "(gc.losses.discriminator_loss, gc.losses.generator_loss) with its own tape and "
-              "optimizer; return (d_loss, g_loss).")
+              "(G(z, y), y), the same y twice, this step's fake_labels; training=True for both "
+              "networks; each network follows its own loss, tape and optimizer; return "
+              "(d_loss, g_loss).")
 _STEP_MISTAKES = [
     ({"score_fakes_with": "real"},
      ("the fakes were scored with real_labels. Score each fake with the label it was asked for, "

@@ -5,10 +5,9 @@ import numpy as np
 from gan_course.art import style
 from gan_course.checks.core import Mismatch, as_numbers, call, exercise, expect, fmt, seeded
 
-_GRAM = ("go back to the properties: one C x C matrix per image; entry (c, d) combines channel c "
-         "and channel d at the same position, for every position, into one number that forgets "
-         "where; twice the features give four times G; a 2 x 2 tiling of the activations leaves "
-         "G unchanged; G_cc is channel c's mean square.")
+_GRAM = ("go back to the four properties: one C x C matrix per image, each entry pairing two "
+         "channels at the same position; unchanged by shuffling the positions; four times G for "
+         "twice the features; unchanged by a 2 x 2 tiling; G_cc is channel c's mean square.")
 _TF_OPS = ("use TensorFlow operations (tf.reduce_mean, tf.square, tf.einsum, ...), not NumPy: "
            "the optimisation needs the gradient of your loss with respect to the image.")
 
