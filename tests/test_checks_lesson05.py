@@ -110,6 +110,9 @@ MISTAKES = [
     ("5.1", lambda labels, classes: np.eye(classes, dtype=np.float32)[labels - 1],
      "classes count from 0"),
     ("5.1", lambda labels, classes: labels.astype(np.float32), "one column per class"),
+    ("5.1", lambda labels, classes: 1 - np.eye(classes, dtype=np.float32)[labels], "the opposite"),
+    ("5.1", lambda labels, classes: 2 * np.eye(classes, dtype=np.float32)[labels],
+     "a single 1 in each row"),
     ("5.2", lambda z, labels, classes, dim: layers.Concatenate()(
         [layers.Embedding(classes, dim)(labels), z]), "z comes first"),
     ("5.2", lambda z, labels, classes, dim: layers.Concatenate()(
@@ -117,6 +120,8 @@ MISTAKES = [
     ("5.2", lambda z, labels, classes, dim: layers.Concatenate()(
         [z, layers.Reshape((1,))(keras.ops.cast(labels, "float32"))]), "not 'more' than"),
     ("5.2", lambda z, labels, classes, dim: z, "the label is missing"),
+    ("5.2", lambda z, labels, classes, dim: layers.Concatenate()(
+        [z, layers.Dense(dim)(_one_hot_encoding(labels, classes))]), "a dense layer with a bias"),
     ("5.2", lambda z, labels, classes, dim: layers.Concatenate()(
         [z, layers.Embedding(classes + 1, dim)(labels)]), "one learnt row of embed_dim"),
     ("5.2", lambda z, labels, classes, dim: layers.Concatenate()(
@@ -129,7 +134,8 @@ MISTAKES = [
     ("5.3", lambda f, psi, e: psi + keras.ops.mean(e * f, axis=1, keepdims=True),
      "sums the products"),
     ("5.3", lambda f, psi, e: psi * keras.ops.sum(e * f, axis=1, keepdims=True),
-     "do not multiply"),
+     "is a sum: add the two terms"),
+    ("5.3", lambda f, psi, e: psi - keras.ops.sum(e * f, axis=1, keepdims=True), "the sign"),
     ("5.3", lambda f, psi, e: e * f, "sum the products over the features"),
     ("5.4", _step(score_fakes="real"), "scored with real_labels"),
     ("5.4", _step(draw="real"), "the generator drew for real_labels"),

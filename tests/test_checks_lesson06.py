@@ -39,6 +39,13 @@ def _gram(transpose="a", scale="positions", keep_batch=True):
     return gram_matrix
 
 
+def _weighted_positions(x):
+    """A Gram matrix that counts some positions more than others."""
+    f, positions = _flat(x)
+    weights = tf.cast(tf.linspace(0.5, 1.5, positions), f.dtype)[None, :, None]
+    return tf.einsum("bpc,bpd->bcd", f * weights, f) / float(positions)
+
+
 def _style(weighted=True, reduce=tf.reduce_mean, gram=None):
     """style_loss with one typical mistake."""
     gram = gram or SOLUTION["gram_matrix"]
@@ -69,37 +76,50 @@ def _step(clip=True, sign=1.0, returns="before", in_place=True):
         if not in_place:
             return loss_fn(image - 0.1 * gradient)
         optimizer.apply_gradients([(gradient, image)])
-        if clip:
+        if clip == "rebind":
+            image = tf.clip_by_value(image, 0.0, 1.0)  # noqa: F841 - the mistake: only renames
+        elif clip:
             image.assign(tf.clip_by_value(image, 0.0, 1.0))
         return loss_fn(image) if returns == "after" else sign * loss
     return optimization_step
 
 
 MISTAKES = [
-    ("6.1", _gram(transpose="b"), "the first factor needs the transpose"),
+    ("6.1", _gram(transpose="b"), "Which factor needs the transpose"),
     ("6.1", _gram(scale="none"), "divide by the number of positions H*W, so that"),
     ("6.1", _gram(scale="elements"), "not by H*W*C"),
     ("6.1", _gram(keep_batch=False), "keep the batch axis"),
     ("6.1", lambda x: np.einsum("bijc,bijd->bcd", x, x) / (x.shape[1] * x.shape[2]),
      "use TensorFlow operations"),
-    ("6.1", lambda x: tf.matmul(*[_flat(x)[0]] * 2), "tf.matmul(F, F, transpose_a=True)"),
+    ("6.1", lambda x: tf.matmul(*[_flat(x)[0]] * 2), "one C x C matrix per image"),
+    ("6.1", lambda x: _gram()(tf.sqrt(tf.abs(x))), "no square root"),
+    ("6.1", _weighted_positions, "must forget where"),
     ("6.2", lambda f, p: tf.reduce_sum(tf.square(f - p)), "instead of summing"),
-    ("6.2", lambda f, p: 0.5 * tf.reduce_sum(tf.square(f - p)), "without Gatys' factor ½"),
-    ("6.2", lambda f, p: tf.reduce_mean(tf.abs(f - p)), "instead of taking their absolute value"),
+    ("6.2", lambda f, p: 0.5 * tf.reduce_sum(tf.square(f - p)), "instead of summing"),
+    ("6.2", lambda f, p: 0.5 * tf.reduce_mean(tf.square(f - p)), "without Gatys' factor ½"),
+    ("6.2", lambda f, p: tf.reduce_mean(tf.square(f - p)) + 0.1, "must be 0 when there are none"),
+    ("6.2", lambda f, p: tf.reduce_mean(tf.abs(f - p)), "no absolute value"),
     ("6.2", lambda f, p: tf.sqrt(tf.reduce_mean(tf.square(f - p))), "no square root"),
     ("6.2", lambda f, p: np.mean((np.asarray(f) - np.asarray(p)) ** 2),
      "use TensorFlow operations"),
     ("6.3", _style(weighted=False), "multiply each layer's term by its weight, weights[l]"),
     ("6.3", _style(reduce=tf.reduce_sum), "do not sum them"),
+    ("6.3", lambda f, t, w: _style()(f, t, w) / sum(w), "do not divide by the sum of the weights"),
     ("6.3", _style(gram=_gram(scale="none")), "fix exercise 6.1 first"),
     ("6.3", lambda f, t, w: tf.add_n([wl * tf.reduce_mean(tf.square(fl - tf.reduce_mean(fl)))
                                       for fl, wl in zip(f, w)]), "compare Gram matrices"),
     ("6.4", _tv(directions=(1,)), "add the horizontal neighbours too"),
+    ("6.4", lambda x: tf.reduce_mean(tf.square(x[:, 2:] - x[:, :-2]))
+     + tf.reduce_mean(tf.square(x[:, :, 2:] - x[:, :, :-2])), "its next neighbour"),
+    ("6.4", lambda x: tf.reduce_mean(tf.square(tf.concat([
+        tf.reshape(x[:, 1:] - x[:, :-1], (-1,)), tf.reshape(x[:, :, 1:] - x[:, :, :-1], (-1,))], 0))),
+     "two means, one per direction"),
     ("6.4", _tv(directions=(2,)), "add the vertical neighbours too"),
     ("6.4", _tv(kind="abs"), "square the differences instead"),
-    ("6.4", _tv(reduce=tf.reduce_sum), "average (tf.reduce_mean) instead of summing"),
+    ("6.4", _tv(reduce=tf.reduce_sum), "average (a mean) instead of summing"),
     ("6.4", lambda x: tf.image.total_variation(x), "that is tf.image.total_variation"),
     ("6.5", _step(clip=False), "clip the pixels back into [0, 1]"),
+    ("6.5", _step(clip="rebind"), "only gives the name to a new tensor"),
     ("6.5", _step(sign=-1.0), "the optimizer minimises"),
     ("6.5", _step(returns="after"), "return the loss computed inside the tape, before"),
     ("6.5", _step(in_place=False), "update the variable itself"),

@@ -3,13 +3,34 @@
 import numpy as np
 
 from gan_course import losses
-from gan_course.checks.core import Mismatch, article, call, exercise, expect, one_line, seeded
+from gan_course.checks.core import (
+    Mismatch,
+    article,
+    as_numbers,
+    call,
+    exercise,
+    expect,
+    one_line,
+    seeded,
+)
 from gan_course.checks.networks import Float32Policy as _Float32Policy
 
 # --- 5.1 one-hot labels --------------------------------------------------------------------------
 
-_ONE_HOT = ("start from zeros of shape (len(labels), classes), float32, and put a 1 in column "
-            "labels[i] of row i: e.g. np.eye(classes, dtype=np.float32)[labels].")
+_ONE_HOT = ("go back to the properties: one row per label and `classes` columns, a single 1 in "
+            "each row, at the label's own position counting from 0, zeros elsewhere, float32.")
+
+
+def _one_hot_shape_hint(shape, labels, classes):
+    if shape == (len(labels),):
+        return "return one row per label and one column per class, not the labels."
+    if shape == (classes, len(labels)):
+        return ("that is transposed: rows are the examples, columns the classes, shape "
+                "(len(labels), classes).")
+    if shape == (len(labels), labels.max() + 1):
+        return ("use `classes` columns, not labels.max() + 1: a batch need not hold every class, "
+                "and the network always expects the same width.")
+    return f"return shape (len(labels), classes) = {(len(labels), classes)}."
 
 
 @exercise("5.1", hint=_ONE_HOT)
@@ -22,35 +43,40 @@ def ex_5_1(one_hot):
         expected = np.eye(classes)[labels]
         shape = np.shape(got)
         if shape != expected.shape:
-            if shape == (len(labels),):
-                hint = "return one row per label and one column per class, not the labels."
-            elif shape == (classes, len(labels)):
-                hint = ("that is transposed: rows are the examples, columns the classes, shape "
-                        "(len(labels), classes).")
-            elif shape == (len(labels), labels.max() + 1):
-                hint = ("use `classes` columns, not labels.max() + 1: a batch need not hold "
-                        "every class, and the network always expects the same width.")
-            else:
-                hint = f"return shape (len(labels), classes) = {expected.shape}."
-            raise Mismatch(f"{what} returned shape {shape}; expected {expected.shape}.", hint)
+            raise Mismatch(f"{what} returned shape {shape}; expected {expected.shape}.",
+                           _one_hot_shape_hint(shape, labels, classes))
+        values = as_numbers(got, what)
+        if not np.isin(values, (0.0, 1.0)).all() or not (values.sum(axis=1) == 1).all():
+            opposite = np.allclose(values, 1 - expected)
+            raise Mismatch(f"{what} has rows that are not a single 1 among zeros.",
+                           "that is the opposite: a 1 in the label's column, 0 elsewhere."
+                           if opposite else _ONE_HOT)
         shifted = np.zeros_like(expected)
         shifted[np.arange(len(labels)), (labels - 1) % classes] = 1
-        expect(got, expected, what=what, hint=_ONE_HOT, mistakes=[
-            (shifted, "classes count from 0: label 3 puts its 1 in column 3 (the fourth)."),
-            (1 - expected, "that is the opposite: a 1 in the label's column, 0 elsewhere.")])
+        expect(values, expected, what=what, hint=_ONE_HOT, mistakes=[
+            (shifted, "classes count from 0: label 3 puts its 1 in column 3 (the fourth).")])
         dtype = np.asarray(got).dtype
         if dtype != np.float32:
             raise Mismatch(f"{what} gave the right values as {dtype}; expected float32.",
                            "a network multiplies the one-hot vector with float32 weights: build "
-                           "it as float32 (np.eye(classes, dtype=np.float32)).")
-    return ("one_hot turns labels into float32 rows with a single 1 in the label's column, for "
-            "10, 6 and 2 classes, including batches that miss some classes.")
+                           "it as float32 (dtype=np.float32).")
+    table = seeded(2).normal(size=(10, 3))
+    labels = np.array([3, 0, 9, 3, 7])
+    picked = np.asarray(call(one_hot, labels, 10), np.float64) @ table
+    distances = np.linalg.norm(np.asarray(call(one_hot, np.arange(10), 10), np.float64)[:, None]
+                               - np.eye(10)[None], axis=-1)
+    assert np.allclose(picked, table[labels]) and np.allclose(distances[~np.eye(10, dtype=bool)],
+                                                              np.sqrt(2))
+    return ("one_hot turns labels into float32 rows with a single 1 at the label's position, for "
+            "10, 6 and 2 classes, including batches that miss some classes; one_hot(y) @ W picks "
+            "row y of W, and every two classes are √2 apart.")
 
 
 # --- 5.2 the conditional generator's input -------------------------------------------------------
 
-_GENERATOR_INPUT = ("look the labels up in layers.Embedding(classes, embed_dim) and join the "
-                    "result to z with layers.Concatenate(): z first, then the embedding.")
+_GENERATOR_INPUT = ("go back to the table: the output's width is latent_dim + embed_dim and the "
+                    "weights number classes x embed_dim, one learnt row of embed_dim numbers per "
+                    "class and nothing else; z comes first, unchanged.")
 
 
 _EXTRA_AXIS = ("the embedding came out with an extra axis, (None, 1, embed_dim): give the labels "
@@ -75,8 +101,8 @@ def _input_model(generator_input, latent_dim, classes, embed_dim):
             raise Mismatch(f"{made_by} returned None.", "return the joined tensor.")
         if not isinstance(out, keras.KerasTensor):
             raise Mismatch(f"{made_by} returned {article(type(out).__name__)}, not a Keras "
-                           "tensor.", "apply Keras layers to z and labels and return the "
-                           "last tensor, h = layers.Concatenate()([z, embedded]).")
+                           "tensor.", "z and labels are symbolic: only Keras layers can act on "
+                           "them. Apply layers to z and labels and return the last tensor.")
         try:
             model = keras.Model([z, labels], out)
         except Exception as err:  # noqa: BLE001 - a tensor not computed from the inputs
@@ -101,21 +127,28 @@ def ex_5_2(generator_input):
                 hint = ("the label is missing (or added to z): concatenate its embedding to z, "
                         "so that the generator sees noise and label side by side.")
             elif width == latent_dim + classes:
-                hint = ("that joins a one-hot vector; this exercise asks for its learnt "
-                        "version, layers.Embedding(classes, embed_dim), which gives embed_dim "
-                        "numbers per class.")
+                hint = ("that joins a one-hot vector, `classes` numbers wide and without "
+                        "weights; the table asks for embed_dim numbers per label and "
+                        "classes x embed_dim weights: a learnt row of embed_dim numbers per "
+                        "class.")
             elif width == latent_dim + 1:
                 hint = ("the label joined z as a number: class 7 is not 'more' than class 3. "
-                        "Look it up in layers.Embedding(classes, embed_dim) instead.")
+                        "Give each class its own learnt row of embed_dim numbers instead.")
             else:
                 hint = _GENERATOR_INPUT
             raise Mismatch(f"{made_by} gives shape {got}; expected {want}.", hint)
         shapes = [tuple(w.shape) for w in model.get_weights()]
         if shapes != [(classes, embed_dim)]:
-            raise Mismatch(f"{made_by} has weights of shapes {shapes}; expected one table of "
-                           f"shape {(classes, embed_dim)}.",
-                           "one layers.Embedding(classes, embed_dim): one learnt row of "
-                           "embed_dim numbers per class, and no other layer with weights.")
+            count = int(sum(np.prod(s) for s in shapes))
+            problem = (f"{made_by} holds {count} weights, of shapes {shapes}; the table asks "
+                       f"for {classes * embed_dim}, one table of shape {(classes, embed_dim)}.")
+            if sorted(shapes) == sorted([(classes, embed_dim), (embed_dim,)]):
+                raise Mismatch(problem, "that is a dense layer with a bias on the one-hot "
+                               "vector: the bias adds the same numbers to every class's row, "
+                               "which the rows can learn themselves; the table has no room for "
+                               "it (use_bias=False, or an embedding).")
+            raise Mismatch(problem, "one learnt row of embed_dim numbers per class, and no "
+                           "other layer with weights.")
         rng = seeded(seed)
         table = rng.normal(0.0, 1.0, (classes, embed_dim)).astype(np.float32)
         model.set_weights([table])
@@ -124,37 +157,57 @@ def ex_5_2(generator_input):
         out = np.asarray(model([z, labels]), np.float64)
         expected = np.concatenate([z, table[labels]], axis=1)
         mistakes = [(np.concatenate([table[labels], z], axis=1),
-                     "z comes first, then the embedding: Concatenate()([z, embedded]), the "
-                     "order of gc.models.cgan.build_generator, so that its weights fit yours.")]
+                     "z comes first, then the embedding: the first latent_dim outputs must be "
+                     "z unchanged, the order of gc.models.cgan.build_generator, so that its "
+                     "weights fit yours.")]
         expect(out, expected, what=f"the output of {made_by}", mistakes=mistakes,
                hint=_GENERATOR_INPUT, rtol=1e-5, atol=1e-6)
     return ("generator_input joins z and a learnt embedding of the label, [z | table[label]], "
-            "for 10 classes in 4 numbers and 3 classes in 5.")
+            "for 10 classes in 4 numbers (40 weights) and 3 classes in 5 (15 weights).")
 
 
 # --- 5.3 the projection discriminator's output ---------------------------------------------------
 
-_PROJECTION = ("logit = unconditional_logit + the dot product of each example's label embedding "
-               "with its features: keras.ops.sum(label_embedding * features, axis=1, "
-               "keepdims=True), shape (N, 1).")
+_PROJECTION = ("substitute the two softmaxes into log p_data(y|x) / p_g(y|x): the part that depends "
+               "on y is a dot product of one vector per class with φ(x), the normalisers depend on "
+               "x alone and belong to ψ. Add the two, one logit per example, shape (N, 1).")
+
+
+def _log_softmax(logits):
+    logits = logits - logits.max(axis=1, keepdims=True)
+    return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+
+def _projection_case(seed, n, features_dim, classes=4):
+    """Two softmax classifiers on the same features and a known log p_data(x) / p_g(x): the
+    optimal logit computed from them directly, and what the network would have learnt."""
+    rng = seeded(seed)
+    phi = rng.normal(0.0, 1.0, (n, features_dim))
+    v_data, v_g = rng.normal(0.0, 0.7, (2, classes, features_dim))
+    labels = rng.integers(0, classes, n)
+    marginal = rng.normal(0.0, 1.0, (n, 1))  # log p_data(x) / p_g(x)
+    rows = np.arange(n)
+    log_data, log_g = _log_softmax(phi @ v_data.T), _log_softmax(phi @ v_g.T)
+    optimal = (log_data[rows, labels] - log_g[rows, labels])[:, None] + marginal
+    embedded = v_data[labels] - v_g[labels]  # e_y
+    # psi(phi(x)): everything that depends on x alone, the marginal ratio and the normalisers
+    psi = optimal - (embedded * phi).sum(axis=1, keepdims=True)
+    return phi, psi, embedded, optimal
 
 
 @exercise("5.3", hint=_PROJECTION)
 def ex_5_3(projection_logit):
     for seed, (n, features_dim) in enumerate([(6, 5), (4, 8)]):
-        rng = seeded(seed)
-        phi = rng.normal(0.0, 1.0, (n, features_dim)).astype(np.float32)
-        psi = rng.normal(0.0, 1.0, (n, 1)).astype(np.float32)
-        embedded = rng.normal(0.0, 1.0, (n, features_dim)).astype(np.float32)
+        phi, psi, embedded, expected = _projection_case(seed, n, features_dim)
+        phi, psi, embedded = (a.astype(np.float32) for a in (phi, psi, embedded))
         what = (f"projection_logit(features, unconditional_logit, label_embedding) for {n} "
                 f"examples of {features_dim} features")
-        got = np.asarray(call(projection_logit, phi, psi, embedded))
+        got = as_numbers(call(projection_logit, phi, psi, embedded), what)
         dots = (embedded.astype(np.float64) * phi).sum(axis=1, keepdims=True)
-        expected = psi + dots
         if got.shape != expected.shape:
             if got.shape == (n,):
-                hint = ("keep one logit per example as a column, shape (N, 1): sum with "
-                        "keepdims=True, like the unconditional logit.")
+                hint = ("keep one logit per example as a column, shape (N, 1), like the "
+                        "unconditional logit.")
             elif got.shape == (n, n) and np.allclose(got, psi + dots.T, rtol=1e-4, atol=1e-5):
                 hint = ("the sum lost its axis, shape (N,), and adding it to the (N, 1) "
                         "unconditional logit broadcast to (N, N): sum with keepdims=True.")
@@ -167,27 +220,31 @@ def ex_5_3(projection_logit):
             else:
                 hint = _PROJECTION
             raise Mismatch(f"{what} returned shape {got.shape}; expected {expected.shape}.", hint)
+        what = (f"{what} (the optimal logit log p_data(x, y) / p_g(x, y), computed from two "
+                "softmax classifiers)")
         expect(got, expected, what=what, rtol=1e-4, atol=1e-5, hint=_PROJECTION, mistakes=[
-            (dots, ("add the unconditional logit: it judges whether the image looks real at all, "
-                    "the dot product whether it looks like its class.")),
-            (psi, "add the dot product of the label embedding with the features."),
-            (psi * dots, "add the two terms; do not multiply them."),
+            (dots, ("add the unconditional logit: it carries log p_data(x) / p_g(x) and the two "
+                    "softmax normalisers, everything that depends on x alone.")),
+            (psi, "add the dot product of the label embedding with the features: the part of "
+                  "the log-ratio that depends on y."),
+            (psi - dots, ("the sign: e_y stands for v_data_y - v_g_y, and the data's classifier "
+                          "enters the log-ratio with a plus.")),
+            (psi * dots, "the logarithm of a product of ratios is a sum: add the two terms."),
             (psi + dots / features_dim, ("a dot product sums the products (keras.ops.sum), "
                                          "it does not average them.")),
             (psi + dots.sum(), "sum over the features of each example (axis=1), not the batch."),
         ])
-    return ("projection_logit adds the dot product of each label embedding with its features to "
-            "the unconditional logit, one (N, 1) column, on 2 seeded batches.")
+    return ("projection_logit gives log p_data(x, y) / p_g(x, y) of two softmax classifiers "
+            "exactly, ψ(φ(x)) + <e_y, φ(x)>, one (N, 1) column, on 2 seeded batches.")
 
 
 # --- 5.4 the conditional training step -----------------------------------------------------------
 
 _STEP = dict(image=(4, 4, 1), latent=3, classes=3, g_lr=0.05, d_lr=0.1)
-_STEP_HINT = ("fake = generator([z, fake_labels], training=True); score the real images with "
-              "real_labels and the fakes with fake_labels, discriminator([..., ...], "
-              "training=True); d_loss = gc.losses.discriminator_loss(real_logits, fake_logits), "
-              "g_loss = gc.losses.generator_loss(fake_logits); each tape's gradient of its own "
-              "network's loss goes to that network's optimizer.")
+_STEP_HINT = ("go back to the game: real pairs (x, y) come from the data; fake pairs are "
+              "(G(z, y), y), the same y twice, this step's fake_labels; training=True for both "
+              "networks; each network follows its own loss, tape and optimizer; return "
+              "(d_loss, g_loss).")
 _STEP_MISTAKES = [
     ({"score_fakes_with": "real"},
      ("the fakes were scored with real_labels. Score each fake with the label it was asked for, "
