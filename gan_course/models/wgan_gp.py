@@ -342,7 +342,7 @@ POINT_SETTINGS = {
                                plain=_PLAIN)),
     # 2 cores: 128 units instead of 512 (16x fewer operations) and Adam 1e-3 instead of 1e-4
     # cover all 8 modes with 92.8% of 4,000 points within 4 std after 3,000 steps (RESULTS.md;
-    # "Four cures in the 2-D lab" for every recipe at this optimiser over three seeds).
+    # "Four recipes in the 2-D lab" for every recipe at this optimiser over three seeds).
     "classroom": dict(batch_size=256, steps=3000, steps_per_epoch=250, eval_samples=4000,
                       steps_per_execution=50,
                       hparams=dict(_PAPER, latent_dim=2, hidden=(128, 128, 128), g_lr=1e-3,
