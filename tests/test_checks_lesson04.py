@@ -40,7 +40,7 @@ EXERCISES = {
     "4.1": ["critic_loss", "generator_loss"],
     "4.2": ["gradient_penalty"],
     "4.3": ["critic_updates"],
-    "4.4": ["clip_weights"],
+    "4.4": ["lipschitz_bound"],
 }
 
 
@@ -64,8 +64,6 @@ def test_the_library_passes_its_own_checks(capsys):
     assert _run(checks.ex_4_1, gc.losses.critic_loss, gc.losses.wasserstein_generator_loss,
                 capsys=capsys)
     assert _run(checks.ex_4_2, gc.losses.gradient_penalty, capsys=capsys)
-    assert _run(checks.ex_4_4, lambda net, c: gc.losses.clip_weights(net.trainable_weights, c),
-                capsys=capsys)
 
 
 # --- typical mistakes -------------------------------------------------------------------------------
@@ -76,12 +74,14 @@ def _softplus(x):
 
 MISTAKES_41 = [
     ([lambda r, f: tf.reduce_mean(r) - tf.reduce_mean(f), SOLUTION["generator_loss"]],
-     "that is the Wasserstein estimate"),
+     "the Wasserstein estimate the critic maximises"),
     ([lambda r, f: tf.reduce_mean(_softplus(-r)) + tf.reduce_mean(_softplus(f)),
       SOLUTION["generator_loss"]], "no logs and no sigmoid"),
     ([lambda r, f: tf.reduce_sum(f) - tf.reduce_sum(r), SOLUTION["generator_loss"]],
      "do not sum"),
     ([lambda r, f: tf.reduce_mean(f - r), SOLUTION["generator_loss"]], "raised"),
+    ([lambda r, f: tf.reduce_mean(f) + tf.reduce_mean(r), SOLUTION["generator_loss"]],
+     "subtract the real scores' mean"),
     ([SOLUTION["critic_loss"], lambda f: tf.reduce_mean(f)], "the sign is flipped"),
     ([SOLUTION["critic_loss"], lambda f: tf.reduce_mean(_softplus(-f))], "no logs"),
 ]
@@ -198,21 +198,32 @@ def test_4_3_mistakes(function, hint, capsys):
     assert not result.passed and hint in result.line, result.line
 
 
-def _clip_kernels_only(network, c):
-    for v in network.trainable_weights:
-        if len(v.shape) > 1:
-            v.assign(tf.clip_by_value(v, -c, c))
+def _bound(factor=lambda c, i, o: c * np.sqrt(i * o), combine=np.prod, leak=1.0, extra=1.0):
+    """A Lipschitz bound with one typical mistake switched on."""
+
+    def lipschitz_bound(network, c):
+        dense = [layer for layer in network.layers if isinstance(layer, keras.layers.Dense)]
+        leaky = sum(isinstance(layer, keras.layers.LeakyReLU) for layer in network.layers)
+        factors = [factor(c, *layer.kernel.shape) for layer in dense]
+        return float(combine(factors)) * leak ** leaky * extra
+
+    return lipschitz_bound
 
 
 MISTAKES_44 = [
-    (lambda net, c: [tf.clip_by_value(v, -c, c) for v in net.trainable_weights], "v.assign"),
-    (_clip_kernels_only, "clip the biases too"),
-    (lambda net, c: [v.assign(tf.clip_by_value(v, 0.0, c)) for v in net.trainable_weights],
-     "not [0, c]"),
-    (lambda net, c: [v.assign(v * c / tf.reduce_max(tf.abs(v))) for v in net.trainable_weights],
-     "do not rescale"),
-    (lambda net, c: [v.assign(tf.clip_by_value(v, -2 * c, 2 * c))
-                     for v in net.trainable_weights], "expected every weight clipped"),
+    (_bound(lambda c, i, o: c * i * o), "adds up the sizes"),
+    (_bound(lambda c, i, o: c * i), "c * n_in bounds how much one output"),
+    (_bound(lambda c, i, o: c * o), "c * n_out is a bound for another norm"),
+    (_bound(lambda c, i, o: c * np.sqrt(i + o)), "multiply n_in and n_out under the square"),
+    (_bound(lambda c, i, o: c * np.sqrt(max(i, o))), "sqrt(max(n_in, n_out)) is too small"),
+    (_bound(lambda c, i, o: c * np.sqrt((i + 1) * o)), "leave the bias out"),
+    (_bound(lambda c, i, o: c), "c alone is the largest single weight"),
+    (_bound(lambda c, i, o: np.sqrt(i * o)), "its own factor c"),
+    (_bound(combine=np.sum), "multiply the layers' bounds, do not add them"),
+    (lambda net, c: _bound()(net, c) * c, "one factor c per dense layer, not one more"),
+    (_bound(leak=0.2), "LeakyReLU(0.2) has slope 1"),
+    (_bound(extra=2.0), "lipschitz_bound(network, 0.1)"),
+    (lambda net, c: "large", "lipschitz_bound"),
 ]
 
 
@@ -220,3 +231,12 @@ MISTAKES_44 = [
 def test_4_4_mistakes(function, hint, capsys):
     result = _run(checks.ex_4_4, function, capsys=capsys)
     assert not result.passed and hint in result.line, result.line
+
+
+def test_4_4_bound_is_reached_by_the_all_c_critic():
+    from gan_course.checks import clipping
+
+    _, network, c = clipping._networks()[1]
+    shapes = clipping._shapes(network)
+    assert shapes == [(2, 16), (16, 8), (8, 1)]
+    assert clipping._all_c_slope(network, c) == pytest.approx(clipping._bound(shapes, c), rel=1e-4)

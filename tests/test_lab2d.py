@@ -62,7 +62,7 @@ def test_player_steps_through_the_snapshots(lab_runs):
 
 def test_bad_arguments_are_explained(lab_runs):
     settings = models.profile("quick")["wgan_gp_2d"]
-    with pytest.raises(ValueError, match="kind must be one of gan, wgan_gp, wgan_clip"):
+    with pytest.raises(ValueError, match="kind must be one of gan, sn_gan, wgan_gp, wgan_clip"):
         lab2d.build("dcgan", settings)
     with pytest.raises(ValueError, match="every must divide the 40 steps"):
         lab2d.train("gan", settings, every=15)
@@ -78,3 +78,32 @@ def test_the_clipped_wgan_keeps_its_critic_within_c():
     weights = np.concatenate([w.numpy().ravel() for w in run.model.critic.trainable_weights])
     assert np.abs(weights).max() <= 0.01 + 1e-7
     assert run.label == "WGAN, clipped weights"
+
+
+def test_the_sn_gan_is_the_plain_gan_with_spectral_normalisation():
+    import keras
+
+    settings = dataclasses.replace(models.profile("quick")["wgan_gp_2d"], steps=10,
+                                   steps_per_epoch=10)
+    run = lab2d.train("sn_gan", settings, seed=0, n=100)
+    plain = lab2d.build("gan", settings, seed=0)
+    wrapped = [layer for layer in run.model.discriminator.layers
+               if isinstance(layer, keras.layers.SpectralNormalization)]
+    dense = [layer for layer in plain.discriminator.layers if isinstance(layer, keras.layers.Dense)]
+    assert len(wrapped) == len(dense) == 3  # every dense layer, the score's too
+    assert run.label == "SN GAN" and 0 <= run.snapshots[-1].scores.min() <= 1  # a probability D(x)
+    # in training mode every kernel is divided by its largest singular value (estimated)
+    run.model.discriminator(np.zeros((4, 2), np.float32), training=True)
+    for layer in wrapped:
+        assert np.linalg.svd(layer.layer.kernel.numpy(), compute_uv=False)[0] == pytest.approx(
+            1.0, rel=0.05)
+
+
+def test_every_recipe_trains_with_the_same_optimiser():
+    settings = models.profile("classroom")["wgan_gp_2d"]
+    for kind in lab2d.KINDS:
+        model = lab2d.build(kind, settings, seed=0)
+        for optimizer in (model.d_optimizer, model.g_optimizer):
+            assert type(optimizer).__name__ == "Adam"
+            assert float(optimizer.beta_1) == 0.0 and float(optimizer.beta_2) == 0.9
+            assert float(optimizer.learning_rate.numpy()) == pytest.approx(1e-3)

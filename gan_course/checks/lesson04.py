@@ -1,13 +1,16 @@
-"""Checks for lesson 04, WGAN-GP: exercises 4.1 to 4.4."""
+"""Checks for lesson 04, WGAN-GP: exercises 4.1 to 4.3 here, 4.4 in ``clipping``."""
 
 import numpy as np
 
 from gan_course import losses
+from gan_course.checks.clipping import ex_4_4  # noqa: F401 - found here as lesson 04's check
 from gan_course.checks.core import Mismatch, article, as_numbers, call, exercise, expect, seeded
 from gan_course.checks.networks import Float32Policy as _Float32Policy
 
-_LOSSES = ("critic_loss = mean(fake_scores) - mean(real_scores) and generator_loss = "
-           "-mean(fake_scores), with tf.reduce_mean (or np.mean); no logs, no sigmoid.")
+_LOSSES = ("start from the estimate the critic maximises, mean f(real) - mean f(fake): Keras "
+           "minimises, so the critic's loss is its negative; the generator changes only the "
+           "fakes' term and wants the estimate small. Averages (tf.reduce_mean), no logs, no "
+           "sigmoid.")
 _LOG_LOSSES = ("no logs and no sigmoid: the critic gives an unbounded score, not a logit, and "
                "the Wasserstein losses are plain averages of it.")
 
@@ -16,8 +19,34 @@ def _softplus(a):
     return np.logaddexp(0.0, np.asarray(a, np.float64))
 
 
+_BEST_CRITIC = 16  # points per batch in the best-critic test
+
+
+def _best_critic_case():
+    """Real points near 0, fakes near 3, scored by the best 1-Lipschitz critic f(x) = -x; W1."""
+    rng = seeded(10)
+    real = rng.normal(0.0, 0.1, _BEST_CRITIC)
+    fake = rng.normal(3.0, 0.1, _BEST_CRITIC)
+    w1 = float(np.mean(np.abs(np.sort(real) - np.sort(fake))))  # 1-D: match sorted samples
+    return (-real[:, None]).astype(np.float32), (-fake[:, None]).astype(np.float32), w1
+
+
 @exercise("4.1", hint=_LOSSES)
 def ex_4_1(critic_loss, generator_loss):
+    # 1. At the best critic the critic's loss is -W1, computed here from the samples themselves.
+    real, fake, w1 = _best_critic_case()
+    r, f = real.astype(np.float64), fake.astype(np.float64)
+    expect(call(critic_loss, real, fake), -w1, rtol=1e-4, atol=1e-5, hint=_LOSSES,
+           what=(f"critic_loss for {_BEST_CRITIC} real points near 0 and {_BEST_CRITIC} fakes "
+                 f"near 3 scored by the best critic f(x) = -x (W1 = {w1:.4f})"),
+           mistakes=[(w1, ("that is +W1, the Wasserstein estimate the critic maximises; Keras "
+                           "minimises, so the critic's loss is its negative, -W1 at the best "
+                           "critic.")),
+                     (_softplus(-r).mean() + _softplus(f).mean(), _LOG_LOSSES),
+                     (_BEST_CRITIC * -w1, "average the scores (mean), do not sum them."),
+                     (f.mean() + r.mean(), "subtract the real scores' mean: mean(fake) - "
+                                           "mean(real).")])
+    # 2. The two losses on batches of any sizes, typical mistakes named.
     cases = [(6, 6), (5, 8), (64, 64)]
     for seed, (n_real, n_fake) in enumerate(cases):
         rng = seeded(seed)
@@ -44,8 +73,8 @@ def ex_4_1(critic_loss, generator_loss):
             (-_softplus(f).mean(), _LOG_LOSSES),
             (-f.sum(), "average the scores (mean), do not sum them."),
         ])
-    return ("critic_loss = mean f(fake) - mean f(real) and generator_loss = -mean f(fake) match "
-            "the library on 3 batches, including real and fake batches of different sizes.")
+    return (f"critic_loss gives -W1 = {-w1:.3f} at the best critic; both losses match the "
+            "library on 3 batches, including real and fake batches of different sizes.")
 
 
 # --- 4.2 the gradient penalty ----------------------------------------------------------------------
@@ -390,48 +419,3 @@ def ex_4_3(critic_updates):
     return ("critic_updates matches the reference on 2 seeded steps (3 and 2 critic updates): "
             "the same critic weights and losses, each update on its own batch and fakes, the "
             "generator untouched.")
-
-
-# --- 4.4 weight clipping -----------------------------------------------------------------------------
-
-_CLIP = ("for every v in network.trainable_weights: v.assign(tf.clip_by_value(v, -c, c)) "
-         "(or keras.ops.clip); kernels and biases alike.")
-
-
-@exercise("4.4", hint=_CLIP)
-def ex_4_4(clip_weights):
-    import keras
-
-    for seed, c in enumerate((0.01, 0.3)):
-        with _Float32Policy():
-            network = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5),
-                                        keras.layers.LeakyReLU(0.2), keras.layers.Dense(1)])
-        rng = seeded(seed)
-        network.set_weights([rng.normal(0.0, 1.0, w.shape).astype(np.float32)
-                             for w in network.get_weights()])
-        before = network.get_weights()
-        made_by = f"clip_weights(network, {c})"
-        call(clip_weights, network, c)
-        after = network.get_weights()
-        expected = [np.clip(w, -c, c) for w in before]
-        got, want = _flat(after), _flat(expected)
-        if _close(got, want):
-            continue
-        problem = (f"after {made_by}, the weights range over [{got.min():.3g}, {got.max():.3g}]; "
-                   f"expected every weight clipped into [-{c}, {c}].")
-        if _close(got, _flat(before)):
-            raise Mismatch(problem, "the network's weights did not change: tf.clip_by_value "
-                                    "returns a new tensor; write it back with v.assign(...).")
-        kernels_only = [np.clip(w, -c, c) if w.ndim > 1 else w for w in before]
-        scaled = [w * c / np.abs(w).max() for w in before]
-        for wrong, why in [
-            (kernels_only, "clip the biases too: every variable in network.trainable_weights."),
-            ([np.clip(w, 0, c) for w in before], "clip into [-c, c], not [0, c]."),
-            (scaled, ("clip, do not rescale: weights inside [-c, c] stay exactly as they are, "
-                      "only those outside are set to -c or c.")),
-        ]:
-            if _close(got, _flat(wrong)):
-                raise Mismatch(problem, why)
-        raise Mismatch(problem, _CLIP)
-    return ("clip_weights clips every kernel and bias of a network into [-c, c] in place "
-            "(c = 0.01 and 0.3), leaving the weights inside unchanged.")

@@ -46,13 +46,19 @@ def build_mlp_generator(latent_dim=2, hidden=(512, 512, 512), dim=2, name="gener
     return keras.Model(z, layers.Dense(dim, dtype="float32", name="point")(h), name=name)
 
 
-def build_mlp_critic(dim=2, hidden=(512, 512, 512), name="critic"):
-    """Dense ReLU layers, then one unbounded score (a plain GAN reads it as a logit)."""
+def build_mlp_critic(dim=2, hidden=(512, 512, 512), name="critic", spectral=False):
+    """Dense ReLU layers, then one unbounded score (a plain GAN reads it as a logit).
+
+    ``spectral=True`` wraps every dense layer in spectral normalisation (Miyato et al. 2018): in
+    training, each call divides the kernel by its largest singular value, estimated by one step
+    of power iteration, so every layer, and so the network, is at most 1-Lipschitz."""
     x = keras.Input((dim,), name="point")
     h = x
+    wrap = layers.SpectralNormalization if spectral else (lambda layer: layer)
     for units in blocks.as_tuple(hidden):
-        h = layers.Dense(units, activation="relu")(h)
-    return keras.Model(x, blocks.logit(h, "score"), name=name)
+        h = wrap(layers.Dense(units, activation="relu"))(h)
+    score = layers.Dense(1, dtype="float32", name="score")
+    return keras.Model(x, wrap(score)(h), name=name)
 
 
 def build_conv_generator(latent_dim=64, image_shape=(28, 28, 1), width=32, hidden=0,
@@ -253,18 +259,21 @@ def build(settings, image_shape, seed):
     return model
 
 
-def build_plain_gan(settings, image_shape, seed):
-    """The plain non-saturating GAN (lesson 02's loss) with the same 2-D MLPs, for the lab."""
+def build_plain_gan(settings, image_shape, seed, spectral=False):
+    """The plain non-saturating GAN (lesson 02's loss) with the same 2-D MLPs, for the lab;
+    ``spectral=True`` gives its discriminator spectral normalisation (the SN GAN)."""
     hp = settings.hparams
     generator = build_mlp_generator(hp["latent_dim"], hp["hidden"], image_shape[0])
-    discriminator = build_mlp_critic(image_shape[0], hp["hidden"], name="discriminator")
+    discriminator = build_mlp_critic(image_shape[0], hp["hidden"], name="discriminator",
+                                     spectral=spectral)
     return compiled_gan(generator, discriminator, settings.with_hparams(**hp.get("plain", {})),
                         seed)
 
 
 def _optimizer(hp, prefix, total_steps):
-    """Adam(lr, beta_1 0, beta_2 0.9) as in the paper; RMSProp for the weight-clipped WGAN."""
-    if hp.get("clip_value"):
+    """Adam(lr, beta_1 0, beta_2 0.9) as in the paper; with ``clip_rmsprop`` the weight-clipped
+    WGAN's own RMSProp at ``clip_lr`` (Arjovsky et al. 2017)."""
+    if hp.get("clip_value") and hp.get("clip_rmsprop"):
         return keras.optimizers.RMSprop(hp.get("clip_lr", 5e-5))
     return adam(dict(hp, beta_1=hp.get("beta_1", 0.0), beta_2=hp.get("beta_2", 0.9)), prefix,
                 total_steps)
@@ -317,8 +326,14 @@ SETTINGS = {
 }
 
 # The 2-D sets: the paper's toy layout (three ReLU layers, a 2-number latent), narrower.
-# The lab's plain GAN uses the same networks with lesson 02's recipe (Adam 2e-4, beta_1 0.5).
-_PLAIN = dict(g_lr=2e-4, d_lr=2e-4, beta_1=0.5, beta_2=0.999, label_smoothing=0.0)
+# Every recipe of the lab (plain GAN, SN GAN, clipped WGAN, WGAN-GP) trains with the same Adam
+# and rates, so that the lab compares the losses and constraints, not the optimisers. The
+# papers' own optimisers, for comparison (benchmarks/lab_cures.py --optimisers papers):
+# lesson 02's Adam 2e-4, beta_1 0.5 for the plain GAN; RMSProp 5e-5 for the clipped WGAN.
+PAPERS_OPTIMISERS = dict(plain=dict(g_lr=2e-4, d_lr=2e-4, beta_1=0.5, beta_2=0.999,
+                                    label_smoothing=0.0),
+                         clip_rmsprop=True, clip_lr=5e-5)
+_PLAIN = dict(label_smoothing=0.0)
 POINT_SETTINGS = {
     # CI: 32 units, 40 steps; checks that everything runs, not quality.
     "quick": dict(batch_size=64, steps=40, steps_per_epoch=20, steps_per_execution=10,
@@ -326,7 +341,8 @@ POINT_SETTINGS = {
                   hparams=dict(_PAPER, latent_dim=2, hidden=(32, 32), ema_decay=0.9,
                                plain=_PLAIN)),
     # 2 cores: 128 units instead of 512 (16x fewer operations) and Adam 1e-3 instead of 1e-4
-    # cover all 8 modes with 92.8% of 4,000 points within 4 std after 3,000 steps (RESULTS.md).
+    # cover all 8 modes with 92.8% of 4,000 points within 4 std after 3,000 steps (RESULTS.md;
+    # "Four recipes in the 2-D lab" for every recipe at this optimiser over three seeds).
     "classroom": dict(batch_size=256, steps=3000, steps_per_epoch=250, eval_samples=4000,
                       steps_per_execution=50,
                       hparams=dict(_PAPER, latent_dim=2, hidden=(128, 128, 128), g_lr=1e-3,

@@ -1,7 +1,7 @@
-"""Lesson 04's 2-D lab: a plain GAN and WGAN-GP trained side by side on a toy set, in snapshots.
+"""Lesson 04's 2-D lab: a plain GAN and its cures trained side by side on a toy set, in snapshots.
 
-``train`` trains one model (``"gan"``, ``"wgan_gp"`` or the weight-clipped ``"wgan_clip"``) with
-the same MLPs, steps and batches as the others, and keeps a :class:`Snapshot` every ``every``
+``train`` trains one model (``"gan"``, the spectrally normalised ``"sn_gan"``, ``"wgan_gp"`` or the
+weight-clipped ``"wgan_clip"``) with the same MLPs, optimiser, steps and batches as the others, and keeps a :class:`Snapshot` every ``every``
 steps: samples, the critic's (or discriminator's) value on a grid, and the modes covered.
 ``plot_snapshot`` draws one as a contour map under the samples; ``SnapshotPlayer`` steps through
 the snapshots of several runs side by side with a slider and a play button.
@@ -17,8 +17,10 @@ from matplotlib.figure import Figure
 
 from gan_course import config, data, metrics, viz
 
-KINDS = ("gan", "wgan_gp", "wgan_clip")
-LABELS = {"gan": "plain GAN", "wgan_gp": "WGAN-GP", "wgan_clip": "WGAN, clipped weights"}
+KINDS = ("gan", "sn_gan", "wgan_gp", "wgan_clip")
+LABELS = {"gan": "plain GAN", "sn_gan": "SN GAN", "wgan_gp": "WGAN-GP",
+          "wgan_clip": "WGAN, clipped weights"}
+DISCRIMINATORS = ("gan", "sn_gan")  # kinds whose score is a logit, drawn as a probability D(x)
 GRID = 60  # grid points per axis for the contour map
 
 
@@ -95,8 +97,8 @@ def build(kind, settings, seed=0):
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     config.seed_everything(seed)
-    if kind == "gan":
-        return wgan_gp.build_plain_gan(settings, (2,), seed)
+    if kind in DISCRIMINATORS:
+        return wgan_gp.build_plain_gan(settings, (2,), seed, spectral=kind == "sn_gan")
     if kind == "wgan_clip":
         settings = settings.with_hparams(clip_value=settings.hparams.get("clip_value", 0.01))
     return wgan_gp.build(settings, (2,), seed)
@@ -110,7 +112,7 @@ def train(kind, settings, dataset="toy_8gaussians", every=None, seed=0, n=1000, 
     model = build(kind, settings, seed)
     points, _ = data.load_arrays(dataset, "train")
     per_step = settings.batch_size * getattr(model, "real_batches_per_step", 1)
-    recorder = SnapshotRecorder(dataset, n=n, probability=kind == "gan")
+    recorder = SnapshotRecorder(dataset, n=n, probability=kind in DISCRIMINATORS)
     began = time.perf_counter()
     model.fit(data.training_stream(points, per_step, seed=seed), epochs=settings.steps // every,
               steps_per_epoch=every, callbacks=[recorder], verbose=verbose, shuffle=False)
@@ -124,7 +126,7 @@ def plot_snapshot(run, index=-1, ax=None, n_real=1000):
     ax = ax if ax is not None else fig.add_subplot()
     lo, hi = extent(run.dataset)
     axis = np.linspace(lo, hi, GRID)
-    probability = run.kind == "gan"
+    probability = run.kind in DISCRIMINATORS
     levels = np.linspace(0, 1, 11) if probability else 14
     filled = ax.contourf(axis, axis, snap.scores, levels=levels, cmap="viridis", alpha=0.8)
     fig.colorbar(filled, ax=ax, shrink=0.8, label="D(x)" if probability else "critic f(x)")
