@@ -1,6 +1,5 @@
 """Lesson 09's checks pass on the solution and fail with a hint on stubs and typical mistakes."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -9,38 +8,11 @@ from keras import layers
 import gan_course as gc
 from gan_course import checks
 from gan_course.checks import core as checking
-from gan_course.classroom import lessons
-
-
-def _solution_functions(name):
-    namespace = {"np": np, "tf": tf, "gc": gc, "keras": keras, "layers": layers}
-    nb = lessons.read(lessons.repo_root() / "solutions" / name)
-    for cell in nb.cells:
-        if lessons.has_solution(cell):
-            exec(cell.source, namespace)  # noqa: S102 - our own notebook's code
-    return namespace
-
+from tests.test_checks import _check, _run, _solution_functions, _stub
 
 SOLUTION = _solution_functions("09_pix2pix.ipynb")
 EXERCISES = {"9.1": ["shrink"], "9.2": ["decoder_level"], "9.3": ["critic_pairs"],
              "9.4": ["generator_loss"], "9.5": ["psnr"]}
-
-
-def _stub(*args, **kwargs):
-    raise NotImplementedError("Exercise: not done")
-
-
-def _run(check, *functions, capsys):
-    keras.utils.set_random_seed(0)
-    result = check(*functions)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == [result.line], "a check prints exactly one line"
-    assert checking.parse_line(lines[0]) == (check.exercise, result.status)
-    return result
-
-
-def _check(ex_id):
-    return getattr(checks, f"ex_{ex_id.replace('.', '_')}")
 
 
 @pytest.mark.parametrize("ex_id", list(EXERCISES))
