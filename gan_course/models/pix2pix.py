@@ -76,7 +76,7 @@ class Restore(layers.Layer):
 
     def call(self, inputs):
         damaged, change = (tf.cast(t, tf.float32) for t in inputs)
-        rgb, change = damaged[..., :3], change
+        rgb = damaged[..., :3]
         if damaged.shape[-1] == 4:
             change = change * (damaged[..., 3:] + 1.0) / 2.0
         return tf.clip_by_value(rgb + change, -1.0, 1.0)
@@ -189,10 +189,6 @@ class Pix2Pix(GAN):
     # --- restoring -------------------------------------------------------------------------------
 
     directions = ("restore",)
-
-    def network_input(self, pictures, mask=None):
-        """What the U-Net takes for damaged ``pictures`` (see :func:`network_input`)."""
-        return network_input(self.task, pictures, mask)
 
     def translate(self, images, direction="restore", mask=None, ema=True, tile=None):
         """Damaged pictures restored (see :func:`restore`), by the EMA generator unless
