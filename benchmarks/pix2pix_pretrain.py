@@ -1,6 +1,7 @@
 """Train a shipped restorer: one command per task, its seed and settings here.
 
-    python benchmarks/pix2pix_pretrain.py OUT_DIR --task inpaint [--seed 0] [--measure | --ship]
+    python benchmarks/pix2pix_pretrain.py OUT_DIR --task inpaint [--model unet_l1] [--seed 0]
+                                          [--measure | --ship]
 
 Writes OUT_DIR/config.json with :func:`settings` (the classroom networks, trained longer) and
 trains with ``gc.train(..., resume=True)``: run it again after an interruption and it goes on
@@ -8,6 +9,8 @@ from the last epoch's checkpoint. Every 1,000 steps the averaged U-Net is saved 
 OUT_DIR/snapshots/, so that quality can be measured against steps afterwards (``--measure``: the
 bar's numbers of each snapshot, JSON lines in OUT_DIR/quality.jsonl). ``--ship`` writes the final
 U-Net, float16, to gan_course/assets/pretrained/pix2pix/TASK with the run's config and metrics.
+``--model unet_l1`` trains the L1-only U-Net for the same steps: the baseline the shipped
+restorers are measured against (it is not shipped).
 """
 
 import argparse
@@ -29,23 +32,23 @@ from gan_course.models import pix2pix, shipped  # noqa: E402
 OVERRIDES = dict(steps=10000, steps_per_epoch=500)
 
 
-def settings(task):
-    base = models.profile("classroom")[f"pix2pix_{task}"].as_dict()
+def settings(task, model="pix2pix"):
+    base = models.profile("classroom")[f"{model}_{task}"].as_dict()
     return {**base, **OVERRIDES}
 
 
-def train(out, task, seed):
+def train(out, task, seed, model="pix2pix"):
     dataset = f"{task}:{pix2pix.DOMAINS}"
     spec_path = out / "config.json"
     if not spec_path.exists():
         out.mkdir(parents=True, exist_ok=True)
-        size = settings(task)["hparams"]["image_size"]
-        spec = {"model": "pix2pix", "dataset": dataset, "profile": "classroom", "seed": seed,
+        size = settings(task, model)["hparams"]["image_size"]
+        spec = {"model": model, "dataset": dataset, "profile": "classroom", "seed": seed,
                 "precision": "float32", "image_shape": [size, size, 3],
-                "settings": settings(task)}
+                "settings": settings(task, model)}
         spec_path.write_text(json.dumps(spec, indent=2))
     spec = json.loads(spec_path.read_text())
-    return gc.train("pix2pix", dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
+    return gc.train(model, dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
                     callbacks=[Snapshots(out / "snapshots", SNAPSHOT_EVERY,
                                          spec["settings"]["steps_per_epoch"])])
 
@@ -54,6 +57,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--task", choices=damage.TASKS, required=True)
+    parser.add_argument("--model", choices=("pix2pix", "unet_l1"), default="pix2pix")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--measure", action="store_true", help="measure every snapshot")
     parser.add_argument("--ship", action="store_true", help="copy the final run into the package")
@@ -61,11 +65,13 @@ def main():
     if args.measure:
         measure(args.out)
     elif args.ship:
+        if json.loads((args.out / "config.json").read_text())["model"] != "pix2pix":
+            parser.error(f"{args.out} is not a pix2pix run: only pix2pix restorers ship")
         run = gc.load_run(args.out)
         print(shipped.write(run.model.ema_generator, args.out,
                             shipped.ASSETS / "pix2pix" / args.task))
     else:
-        train(args.out, args.task, args.seed)
+        train(args.out, args.task, args.seed, args.model)
 
 
 if __name__ == "__main__":
