@@ -1,9 +1,9 @@
-"""The course's painting-or-photo judge: a small patch classifier and a Gram-matrix style distance.
+"""The course's painting-or-photo judge: a small patch classifier.
 
 A CycleGAN is judged on photos it never saw (``HELD_OUT`` in :mod:`gan_course.art.domains`): does
 this classifier call their translated patches paintings, while it calls the untouched ones
-photos? And are the translated patches closer in *style* to the paintings: do the Gram matrices
-of the classifier's convolution features (Gatys et al. 2016) come nearer the paintings' own?
+photos? (Whether they come closer in *style* to the paintings is measured with lesson 06's
+texture statistics: :mod:`gan_course.art.texture`.)
 
 The classifier is the course's own artifact, like the MNIST one: trained by
 ``python -m gan_course.art.judge train`` on patches of the training split of ``art/photos`` and
@@ -22,7 +22,6 @@ from gan_course import config
 WEIGHTS = Path(__file__).resolve().parent.parent / "assets" / "art_classifier.weights.h5"
 SIZE = 64  # patches are judged at 64 x 64 pixels
 FILTERS = (16, 32, 64)
-STYLE_LAYERS = ("style_1", "style_2", "style_3")
 # A patch is called a painting from this probability on; chosen by cross-validation on the
 # training pictures when the course had seven photos (benchmarks/art_classifier_folds.py), kept
 # for 215 (RESULTS.md, "The judge").
@@ -30,8 +29,7 @@ THRESHOLD = 0.7
 
 
 def build_classifier(filters=FILTERS):
-    """Three stride-2 convolution stages (their outputs are the style features), global average
-    pooling and one logit: the probability that a 64 x 64 patch is a painting."""
+    """Three stride-2 convolution stages, global average pooling and one logit: the probability that a 64 x 64 patch is a painting."""
     import keras
     from keras import layers
 
@@ -58,15 +56,6 @@ def classifier():
     return model
 
 
-@functools.cache
-def _style_model():
-    import keras
-
-    model = classifier()
-    outputs = [model.get_layer(name).output for name in STYLE_LAYERS]
-    return keras.Model(model.input, outputs + [model.output])
-
-
 def as_patches(images):
     """Images (n, H, W, 3) in [0, 1] as float32 (n, 64, 64, 3), resized (area) where needed."""
     import tensorflow as tf
@@ -91,48 +80,15 @@ def painting_probability(images, batch_size=256):
     return 1.0 / (1.0 + np.exp(-np.concatenate(logits)[:, 0])) if logits else np.zeros(0)
 
 
-def gram_matrices(images, batch_size=256):
-    """Per patch and style layer, the Gram matrix of the classifier's features:
-    ``F^T F / (H W)`` for features F of shape (H W, C). A list of (n, C, C) arrays."""
-    patches = as_patches(images)
-    grams = [[] for _ in STYLE_LAYERS]
-    for i in range(0, len(patches), batch_size):
-        features = _style_model()(patches[i:i + batch_size], training=False)[:-1]
-        for k, f in enumerate(features):
-            f = np.asarray(f, np.float64)
-            f = f.reshape(len(f), -1, f.shape[-1])
-            grams[k].append(np.einsum("npc,npd->ncd", f, f) / f.shape[1])
-    return [np.concatenate(g) for g in grams]
-
-
-def style_distance(images, reference):
-    """How far each patch's style is from the reference patches' average style, averaged.
-
-    For each style layer: the Frobenius distance between a patch's Gram matrix and the mean Gram
-    matrix of ``reference``, relative to the size of that mean; the layers' numbers are summed.
-    0 means the same texture statistics as the reference on average.
-    """
-    ours, theirs = gram_matrices(images), gram_matrices(reference)
-    total = 0.0
-    for g, ref in zip(ours, theirs):
-        mean = ref.mean(axis=0)
-        total += float(np.mean(np.linalg.norm(g - mean, axis=(1, 2))) / np.linalg.norm(mean))
-    return total
-
-
-def translation_report(photos, painted, back, paintings, other_paintings):
+def translation_report(photos, painted, back):
     """How photo patches, their paintings and their round trips (all in [0, 1]) look to the
-    classifier and in style, against patches of the target paintings (two samples of them)."""
+    classifier, and how far the round trips are from the photos."""
     p_photos, p_painted, p_back = (painting_probability(x) for x in (photos, painted, back))
     return {
         "painting_share_translated": float(np.mean(p_painted >= THRESHOLD)),
         "photo_share_untouched": float(np.mean(p_photos < THRESHOLD)),
         "photo_share_round_trip": float(np.mean(p_back < THRESHOLD)),
         "cycle_error": float(np.mean(np.abs(np.asarray(back) - photos))),
-        "style_distance_before": style_distance(photos, paintings),
-        "style_distance_after": style_distance(painted, paintings),
-        # The same distance for other patches of the paintings themselves: how close "close" is.
-        "style_distance_paintings": style_distance(other_paintings, paintings),
         "patches": len(photos),
     }
 
@@ -238,7 +194,6 @@ def train(steps=2000, seed=0, colour=0.3):
     WEIGHTS.parent.mkdir(exist_ok=True)
     model.save_weights(WEIGHTS)
     classifier.cache_clear()
-    _style_model.cache_clear()
     print(f"saved {WEIGHTS} ({WEIGHTS.stat().st_size / 1024:.0f} KB); held-out patches called "
           "right: " + ", ".join(f"{k} {v:.1%}" for k, v in held_out_report(model).items()))
     return model

@@ -7,7 +7,7 @@ training paintings when it holds none out, e.g. a folder):
 - content kept: do the translated whole photos keep the photo's edges (``gc.style.
   edge_similarity``, as lesson 06 measures a stylised picture)?
 - style: are the translated patches closer to the paintings' texture statistics than the photos
-  were (``judge.style_distance``)?
+  were (``texture.style_distance``, lesson 06's Gram matrices)?
 - round trip: does the painting-to-photo generator undo the other better than untrained ones?
 - judge: does the painting-or-photo classifier call the translated patches paintings, while it
   calls the untouched ones photos (so that it *can* fail)?
@@ -18,7 +18,7 @@ Stripes and colour noise are measured too (``tiles.high_frequency_ratio``), whol
 import keras
 import numpy as np
 
-from gan_course.art import domains, judge, patches
+from gan_course.art import domains, judge, patches, texture
 from gan_course.models import tiles
 
 EDGES = 0.5  # lesson 06's stylised photos keep 0.56-0.72 of their edges (RESULTS.md)
@@ -64,6 +64,14 @@ def whole_report(model, count=WHOLE_PHOTOS):
             "high_frequency_whole": float(np.mean(noise)), "whole_photos": len(edges)}
 
 
+def style_report(photos, painted, paintings, other_paintings):
+    """Style distances to patches of the target ``paintings``: of the photos, of their
+    paintings, and of other patches of the paintings themselves (how close "close" is)."""
+    return {"style_distance_before": texture.style_distance(photos, paintings),
+            "style_distance_after": texture.style_distance(painted, paintings),
+            "style_distance_paintings": texture.style_distance(other_paintings, paintings)}
+
+
 def evaluate(model, dataset, n):
     """Quality of a CycleGAN on ``n`` patches of the held-out photos and on held-out photos
     whole: see the module docstring."""
@@ -75,7 +83,8 @@ def evaluate(model, dataset, n):
     pictures = patches.domain_images(target, model.image_size, split)
     paintings, other_paintings = (patches.sample_patches(pictures, n, model.image_size, seed,
                                                          model.crop_scale) for seed in (2025, 2026))
-    report = judge.translation_report(photos, painted, back, paintings, other_paintings)
+    report = judge.translation_report(photos, painted, back)
+    report.update(style_report(photos, painted, paintings, other_paintings))
     patch_noise = np.mean([tiles.high_frequency_ratio(a, b) for a, b in zip(photos, painted)])
     return {**report, "cycle_error_untrained": _untrained_cycle_error(model, photos),
             "style_reference": f"{target} ({split})", "high_frequency_patches": float(patch_noise),

@@ -137,7 +137,25 @@ def test_the_bar_fails_for_a_generator_that_copies_its_input():
     assert quality["painting_share_translated"] == pytest.approx(
         1 - quality["photo_share_untouched"])
     assert not bar[next(k for k in bar if k.startswith("translated photos called paintings"))]
+    assert quality["style_distance_after"] == pytest.approx(quality["style_distance_before"])
+    assert not bar["style closer to the painter's held-out paintings after translation"]
     assert not all(bar.values())
+
+
+def test_the_style_ruler_puts_a_painters_own_paintings_closer_than_photos():
+    """Lesson 06's texture statistics on patches: the painter's training paintings are clearly
+    closer to the held-out ones than held-out photos are."""
+    from gan_course.art import patches, texture
+
+    def sample(domain, split, seed):
+        return patches.sample_patches(patches.domain_images(domain, 64, split), 96, 64, seed)
+
+    held_out = sample("art/paintings/van_gogh", "test", 1)
+    photos = sample("art/photos", "test", 2)
+    own = sample("art/paintings/van_gogh", "train", 3)
+    distance = {name: texture.style_distance(x, held_out)
+                for name, x in {"photos": photos, "own": own}.items()}
+    assert distance["own"] < 0.8 * distance["photos"], distance
 
 
 def test_the_bar_fails_after_twenty_quick_steps(tmp_path):
