@@ -8,7 +8,9 @@ on from the last epoch's checkpoint. Every ``snapshot_every`` steps the two gene
 are saved under OUT_DIR/snapshots/ so that quality can be measured against steps afterwards
 (``--measure``: the bar's numbers of each snapshot, as JSON lines in OUT_DIR/quality.jsonl).
 ``--ship`` writes the final generators, float16, to gan_course/assets/pretrained/ with the run's
-config and metrics.
+config and metrics. ``--restyle`` measures a shipped painter's style again with the course's
+current ruler and rewrites its metrics.json (the round trip, which needs the painting-to-photo
+generator the package does not ship, keeps its training-time numbers).
 """
 
 import argparse
@@ -87,6 +89,32 @@ def ship(run_dir, name, root=None):
     return shipped.write(network, run_dir, Path(root or shipped.ASSETS) / name)
 
 
+def restyle(name, root=None):
+    """A shipped painter's style distances measured again (``cyclegan_quality.style_report``) on
+    the patches its run was judged on, its bar and ``meets_bar`` updated; returns the quality."""
+    from gan_course.art import domains, patches
+    from gan_course.models import cyclegan_pretrained, cyclegan_quality, shipped
+
+    folder, spec, painter = cyclegan_pretrained.load(name, Path(root or shipped.ASSETS))
+    metrics = json.loads((folder / "metrics.json").read_text())
+    quality, size = metrics["quality"], spec["image_shape"][0]
+    scale = spec["settings"]["hparams"].get("crop_scale", patches.SCALE)
+    n = quality["patches"]
+    # the patches CycleGAN.evaluate judges: held-out photos (seed 2024), the target's (2025, 2026)
+    photos = patches.sample_patches(patches.domain_images("art/photos", size, "test"), n, size,
+                                    2024, scale)
+    target = patches.split_pair(spec["dataset"])[1]
+    split = "test" if domains.has_held_out(target) else "train"
+    paintings, other = (patches.sample_patches(patches.domain_images(target, size, split), n,
+                                               size, seed, scale) for seed in (2025, 2026))
+    quality.update(cyclegan_quality.style_report(photos, painter.translate(photos), paintings,
+                                                 other))
+    metrics["bar"] = cyclegan_quality.bar(quality)
+    metrics["meets_bar"] = all(metrics["bar"].values())
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return quality
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -94,8 +122,12 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--measure", action="store_true", help="judge every snapshot")
     parser.add_argument("--ship", action="store_true", help="copy the final run into the package")
+    parser.add_argument("--restyle", action="store_true",
+                        help="measure the shipped painter's style again (OUT is not used)")
     args = parser.parse_args()
-    if args.measure:
+    if args.restyle:
+        print(json.dumps(restyle(f"cyclegan/{args.painter}"), indent=2))
+    elif args.measure:
         measure(args.out)
     elif args.ship:
         print(ship(args.out, f"cyclegan/{args.painter}"))

@@ -32,20 +32,22 @@ from gan_course.models import pix2pix, shipped  # noqa: E402
 OVERRIDES = dict(steps=10000, steps_per_epoch=500)
 
 
-def settings(task, model="pix2pix"):
+def settings(task, model="pix2pix", adversarial_weight=None):
     base = models.profile("classroom")[f"{model}_{task}"].as_dict()
-    return {**base, **OVERRIDES}
+    weight = {} if adversarial_weight is None else {"adversarial_weight": adversarial_weight}
+    return {**base, **OVERRIDES, "hparams": {**base["hparams"], **weight}}
 
 
-def train(out, task, seed, model="pix2pix"):
+def train(out, task, seed, model="pix2pix", adversarial_weight=None):
     dataset = f"{task}:{pix2pix.DOMAINS}"
     spec_path = out / "config.json"
     if not spec_path.exists():
         out.mkdir(parents=True, exist_ok=True)
-        size = settings(task, model)["hparams"]["image_size"]
+        chosen = settings(task, model, adversarial_weight)
+        size = chosen["hparams"]["image_size"]
         spec = {"model": model, "dataset": dataset, "profile": "classroom", "seed": seed,
                 "precision": "float32", "image_shape": [size, size, 3],
-                "settings": settings(task, model)}
+                "settings": chosen}
         spec_path.write_text(json.dumps(spec, indent=2))
     spec = json.loads(spec_path.read_text())
     return gc.train(model, dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
@@ -58,6 +60,8 @@ def main():
     parser.add_argument("out", type=Path)
     parser.add_argument("--task", choices=damage.TASKS, required=True)
     parser.add_argument("--model", choices=("pix2pix", "unet_l1"), default="pix2pix")
+    parser.add_argument("--adversarial-weight", type=float, default=None,
+                        help="the critic's weight against L1's 100 (default: the classroom's 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--measure", action="store_true", help="measure every snapshot")
     parser.add_argument("--ship", action="store_true", help="copy the final run into the package")
@@ -71,7 +75,7 @@ def main():
         print(shipped.write(run.model.ema_generator, args.out,
                             shipped.ASSETS / "pix2pix" / args.task))
     else:
-        train(args.out, args.task, args.seed, args.model)
+        train(args.out, args.task, args.seed, args.model, args.adversarial_weight)
 
 
 if __name__ == "__main__":
