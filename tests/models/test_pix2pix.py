@@ -263,3 +263,27 @@ def test_a_shipped_restorer_restores_as_its_run_does(quick_run, tmp_path):
     np.testing.assert_allclose(restorer.translate(picture, mask=mask),
                                quick_run.translate(picture, mask=mask), atol=0.01)
     assert out.name == "inpaint"
+
+
+@pytest.mark.parametrize("task", damage.TASKS)
+def test_the_package_ships_a_restorer_per_task_and_restore_uses_it(task, tmp_path):
+    """`gan-course restore` without --run restores with the shipped restorer, for every task;
+    upscaling gives four times the size on each side."""
+    from PIL import Image
+
+    assert f"pix2pix/{task}" in gc.models.shipped.names()
+    restorer = gc.pretrained(f"pix2pix/{task}")
+    assert restorer.spec["model"] == "pix2pix" and restorer.metrics["steps"] >= 10000
+    picture = tmp_path / "photo.png"
+    gc.viz.save_image(_picture(90, 130), str(picture))
+    args = ["restore", str(picture), "--task", task, "--out", str(tmp_path / "out.png")]
+    if task == "inpaint":
+        hole = np.zeros((90, 130, 3), "f4")
+        hole[30:50, 40:80] = 1
+        gc.viz.save_image(hole, str(tmp_path / "mask.png"))
+        args += ["--mask", str(tmp_path / "mask.png")]
+    assert cli.main(args) == 0
+    factor = damage.FACTOR if task == "upscale" else 1
+    assert Image.open(tmp_path / "out.png").size == (130 * factor, 90 * factor)
+    summary = json.loads((tmp_path / "out.json").read_text())
+    assert "pix2pix" in summary["restorer"]
