@@ -10,12 +10,15 @@ with the originals, and so is the baseline a restorer must beat without learning
 
 Numbers: PSNR and SSIM (``tf.image.psnr``, ``tf.image.ssim``, pictures in [0, 1]), the detail
 (``tiles.high_frequency_ratio`` against the original: 1 keeps the original's fine texture, below 1
-is blurred), and for inpainting the mean error inside the holes. The bar asks for more than
+is blurred), the texture error (lesson 06's Gram statistics against the original's,
+``texture.texture_error``: a feature distance, 0 the original's texture) and for inpainting the
+mean error inside the holes. The bar asks for more than
 the baseline: a model that copies its input, or an untrained one, fails it (tests prove it).
 """
 
 import numpy as np
 
+from gan_course.art import texture
 from gan_course.models import tiles
 
 HOLE_ERROR_SHARE = 0.9  # inpainting: the hole error at most 90% of the surrounding fill's
@@ -32,8 +35,9 @@ def baseline(damaged):
 
 
 def measures(restored, originals, masks=None):
-    """PSNR, SSIM, detail (high-frequency ratio) and, given hole ``masks``, the hole error of
-    ``restored`` against ``originals`` (both (n, H, W, 3) in [0, 1]), averaged over pictures."""
+    """PSNR, SSIM, detail (high-frequency ratio), texture error and, given hole ``masks``, the
+    hole error of ``restored`` against ``originals`` (both (n, H, W, 3) in [0, 1]), averaged
+    over pictures."""
     import tensorflow as tf
 
     restored = np.clip(np.asarray(restored, np.float32), 0.0, 1.0)
@@ -41,7 +45,8 @@ def measures(restored, originals, masks=None):
     out = {"psnr": float(np.mean(tf.image.psnr(restored, originals, 1.0))),
            "ssim": float(np.mean(tf.image.ssim(restored, originals, 1.0, filter_size=7))),
            "detail": float(np.mean([tiles.high_frequency_ratio(o, r)
-                                    for o, r in zip(originals, restored)]))}
+                                    for o, r in zip(originals, restored)])),
+           "texture_error": texture.texture_error(restored, originals)}
     if masks is not None:
         errors = np.abs(restored - originals).mean(-1)
         out["hole_error"] = float(np.mean([e[m].mean() for e, m in zip(errors, masks) if m.any()]))

@@ -45,7 +45,8 @@ def restorations(picture, task, restorers, strength=0.5, seed=0):
 
 def numbers_table(numbers):
     """The measures as an HTML table, one row per picture."""
-    keys = [k for k in ("psnr", "ssim", "detail", "hole_error") if k in next(iter(numbers.values()))]
+    keys = [k for k in ("psnr", "ssim", "detail", "texture_error", "hole_error")
+            if k in next(iter(numbers.values()))]
     head = "".join(f"<th style='padding:0 8px'>{k.replace('_', ' ')}</th>" for k in keys)
     rows = "".join(f"<tr><td>{label}</td>" + "".join(
         f"<td style='text-align:right;padding:0 8px'>{values[k]:.3f}</td>" for k in keys)

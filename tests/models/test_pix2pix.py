@@ -130,6 +130,21 @@ def test_the_bar_fails_for_a_copy_and_for_an_untrained_restorer_and_passes_the_t
         assert all(pix2pix_quality.bar(quality).values()) is expect, (task, quality)
 
 
+def test_the_texture_error_is_zero_for_the_truth_and_sees_blur_and_noise():
+    """Lesson 06's Gram statistics against the original's: the feature distance of lesson 09."""
+    from gan_course.art import texture
+
+    _, originals = _held_out_pairs("denoise")
+    truth = (originals + 1) / 2
+    blurred = np.asarray(tf.nn.avg_pool2d(truth, 5, 1, "SAME"))
+    noisy = np.clip(truth + RNG.normal(0, 0.1, truth.shape), 0, 1).astype("f4")
+    errors = {name: texture.texture_error(x, truth)
+              for name, x in {"truth": truth, "blurred": blurred, "noisy": noisy}.items()}
+    assert errors["truth"] < 1e-6 < 0.05 < min(errors["blurred"], errors["noisy"]), errors
+    quality = pix2pix_quality.report("denoise", _held_out_pairs("denoise")[0], truth, originals)
+    assert quality["texture_error"] < 1e-6 < quality["baseline_texture_error"]
+
+
 # --- training, restoring -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
