@@ -8,7 +8,8 @@ trains with ``gc.train(..., resume=True)``: run it again after an interruption a
 from the last epoch's checkpoint. Every 1,000 steps the averaged U-Net is saved under
 OUT_DIR/snapshots/, so that quality can be measured against steps afterwards (``--measure``: the
 bar's numbers of each snapshot, JSON lines in OUT_DIR/quality.jsonl). ``--ship`` writes the final
-U-Net, float16, to gan_course/assets/pretrained/pix2pix/TASK with the run's config and metrics.
+U-Net, float16, to gan_course/assets/pretrained/pix2pix/TASK with the run's config and metrics
+(measured again with the current measures and bar).
 ``--model unet_l1`` trains the L1-only U-Net for the same steps: the baseline the shipped
 restorers are measured against (it is not shipped).
 """
@@ -72,6 +73,10 @@ def main():
         if json.loads((args.out / "config.json").read_text())["model"] != "pix2pix":
             parser.error(f"{args.out} is not a pix2pix run: only pix2pix restorers ship")
         run = gc.load_run(args.out)
+        # measured again with the course's current measures and bar, as the package ships it
+        quality, bar = run.evaluate()
+        metrics = {**run.metrics, "quality": quality, "bar": bar, "meets_bar": all(bar.values())}
+        (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
         print(shipped.write(run.model.ema_generator, args.out,
                             shipped.ASSETS / "pix2pix" / args.task))
     else:

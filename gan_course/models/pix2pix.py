@@ -380,10 +380,10 @@ def settings(task, adversarial=True):
 
 
 def _recipe(name, adversarial):
-    from gan_course.models.pix2pix_quality import bar, evaluate
+    from gan_course.models.pix2pix_quality import bar, evaluate, gan_bar
 
     recipe = Recipe(name, build, tuple(f"{task}:{DOMAINS}" for task in damage.TASKS),
-                    evaluate, bar, data=training_data,
+                    evaluate, gan_bar if adversarial else bar, data=training_data,
                     workloads=lambda dataset: f"{name}_{parse_dataset(dataset)[0]}")
     register(recipe, settings("inpaint", adversarial))
     for task in damage.TASKS:
