@@ -74,7 +74,10 @@ def test_two_replicas_train_as_one_device_on_the_same_global_batch(model):
     result = worker("compare", model, "3")
     assert result["replicas"] == 2
     assert result["moved"] > 1e-4  # training changed the weights...
-    assert result["max_diff"] < 1e-5  # ...as one device changes them, up to float rounding
+    # ...as one device changes them, up to float rounding. The art GAN's Adam has beta_1 = 0 and a
+    # rate of 2e-3 (StyleGAN2's), which turns the rounding of its smallest gradients into steps
+    # of the full rate: 2.6e-5 apart after 3 steps.
+    assert result["max_diff"] < (1e-4 if model == "art_gan" else 1e-5)
     # Extra state such as a CycleGAN's stored fakes holds a deep network's outputs, whose
     # rounding differs more between one and two devices than the weights' do.
     assert result["extra_diff"] < 1e-4
