@@ -7,6 +7,7 @@
 - ``package``: regenerates the packaged images and their credits from the originals;
 - ``patches``: patch domains, endless random crops of a few pictures (the CycleGAN's data);
 - ``judge``: the painting-or-photo patch classifier and the Gram-matrix style distance;
+- ``augment``: differentiable augmentation (DiffAugment) for GANs trained on a few pictures;
 - ``vgg``: VGG19-shaped feature networks (ImageNet weights from Keras, or seeded random ones);
 - ``style``: lesson 06's neural style transfer (also ``gc.style``).
 
@@ -42,7 +43,7 @@ from gan_course.art.images import (  # noqa: F401 - the pictures' API, gc.art.<n
     uses_original,
 )
 
-ROOMS = ("images", "domains", "package", "patches", "judge", "vgg", "style")
+ROOMS = ("images", "domains", "package", "patches", "judge", "augment", "vgg", "style")
 
 
 def _art_set_names():
