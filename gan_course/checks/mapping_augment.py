@@ -121,8 +121,8 @@ def ex_8_3(mapping_network):
         expect(got, np.asarray(reference(z), np.float64), what=f"the network from {made_by}",
                mistakes=mistakes, hint=_MAPPING, rtol=1e-4, atol=1e-4)
     return ("mapping_network normalises z, then maps it through `depth` Dense layers with "
-            "LeakyReLU(0.2): 2,101,248 weights at StyleGAN's 512, 512, 8; a z twice as long "
-            "gives the same w.")
+            "LeakyReLU(0.2): 2,101,248 weights at StyleGAN's 512, 512, 8; z and 10 z "
+            "give the same w.")
 
 
 # --- 8.4 what the discriminator sees ------------------------------------------------------------------
