@@ -11,6 +11,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+def _unit():
+    return keras.initializers.RandomNormal(stddev=1.0)  # N(0, 1), scaled at run time
+
 
 def demodulation(kernel, styles, eps=1e-8):
     """StyleGAN2's demodulation coefficients, (n, c_out): one over the norm of the modulated
@@ -70,7 +73,7 @@ class ConstantInput(layers.Layer):
 
     def build(self, input_shape):
         self.constant = self.add_weight(shape=(1, self.side, self.side, self.channels),
-                                        initializer="random_normal", name="constant")
+                                        initializer=_unit(), name="constant")
 
     def call(self, ws):
         return tf.tile(tf.cast(self.constant, self.compute_dtype), [tf.shape(ws)[0], 1, 1, 1])
@@ -93,11 +96,11 @@ class ModulatedConv(layers.Layer):
     def build(self, input_shape):
         x_shape, w_shape = input_shape
         c_in, w_dim = int(x_shape[-1]), int(w_shape[-1])
-        self.affine = self.add_weight(shape=(w_dim, c_in), initializer="random_normal",
+        self.affine = self.add_weight(shape=(w_dim, c_in), initializer=_unit(),
                                       name="affine")
         self.affine_bias = self.add_weight(shape=(c_in,), initializer="ones", name="affine_bias")
         self.kernel = self.add_weight(shape=(self.kernel_size, self.kernel_size, c_in,
-                                             self.filters), initializer="random_normal",
+                                             self.filters), initializer=_unit(),
                                       name="kernel")
         self.affine_gain = float(1.0 / np.sqrt(w_dim))
         self.gain = float(1.0 / np.sqrt(self.kernel_size**2 * c_in))

@@ -1,0 +1,77 @@
+"""Train the shipped art GAN: one command, its seed and settings here.
+
+    python benchmarks/art_gan_pretrain.py OUT_DIR [--school van_gogh] [--seed 0]
+                                          [--measure | --ship]
+
+Writes OUT_DIR/config.json with :func:`settings` (the classroom networks, trained longer) and
+trains with ``gc.train(..., resume=True)``: run it again after an interruption and it goes on
+from the last epoch's checkpoint. Every 1,000 steps the averaged generator is saved under
+OUT_DIR/snapshots/ (``--measure``: the bar's numbers of each snapshot, JSON lines in
+OUT_DIR/quality.jsonl). ``--ship`` writes the final averaged generator, float16, to
+gan_course/assets/pretrained/art_gan/SCHOOL with the run's config and metrics.
+"""
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from cyclegan_pretrain import SNAPSHOT_EVERY, Snapshots, measure  # noqa: E402
+
+import gan_course as gc  # noqa: E402
+from gan_course import models  # noqa: E402
+
+# The classroom networks trained longer: the student's generator and the shipped one differ
+# only in training time.
+OVERRIDES = dict(steps=8000, steps_per_epoch=500)
+HPARAMS = {}
+
+
+def settings():
+    base = models.profile("classroom")["art_gan"].as_dict()
+    return {**base, **OVERRIDES, "hparams": {**base["hparams"], **HPARAMS}}
+
+
+def train(out, school, seed):
+    dataset = f"art/paintings/{school}"
+    spec_path = out / "config.json"
+    if not spec_path.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        spec = {"model": "art_gan", "dataset": dataset, "profile": "classroom", "seed": seed,
+                "precision": "float32", "image_shape": [64, 64, 3], "settings": settings()}
+        spec_path.write_text(json.dumps(spec, indent=2))
+    spec = json.loads(spec_path.read_text())
+    return gc.train("art_gan", dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
+                    callbacks=[Snapshots(out / "snapshots", SNAPSHOT_EVERY,
+                                         spec["settings"]["steps_per_epoch"])])
+
+
+def ship(run_dir, name, root=None):
+    """Copy a finished run's averaged generator (float16), config and metrics into the
+    package's pretrained assets (or ``root``); returns the folder."""
+    from gan_course.models import shipped
+
+    run = gc.load_run(run_dir)
+    return shipped.write(run.model.ema_generator, run_dir, Path(root or shipped.ASSETS) / name)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--school", default="van_gogh")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--measure", action="store_true", help="measure every snapshot")
+    parser.add_argument("--ship", action="store_true", help="copy the final run into the package")
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.out)
+    elif args.ship:
+        print(ship(args.out, f"art_gan/{args.school}"))
+    else:
+        train(args.out, args.school, args.seed)
+
+
+if __name__ == "__main__":
+    main()
