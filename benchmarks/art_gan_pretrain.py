@@ -23,9 +23,9 @@ from cyclegan_pretrain import SNAPSHOT_EVERY, Snapshots, measure  # noqa: E402
 import gan_course as gc  # noqa: E402
 from gan_course import models  # noqa: E402
 
-# The classroom networks trained longer: the student's generator and the shipped one differ
-# only in training time.
-OVERRIDES = dict(steps=8000, steps_per_epoch=500)
+# The classroom networks trained longer (4,000 steps, 2.7 times the classroom run): the
+# student's generator and the shipped one differ only in training time.
+OVERRIDES = dict(steps=4000, steps_per_epoch=500)
 HPARAMS = {}
 
 

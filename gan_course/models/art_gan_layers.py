@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+
 def _unit():
     return keras.initializers.RandomNormal(stddev=1.0)  # N(0, 1), scaled at run time
 

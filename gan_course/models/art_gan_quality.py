@@ -19,10 +19,14 @@ import functools
 import numpy as np
 
 K = 3  # neighbours for the precision and recall manifolds (the paper's)
-# The bar's thresholds, measured in benchmarks/RESULTS.md, section "Art GAN".
-KID_MAX = 0.05
+# The bar's thresholds, measured on 256 samples against Van Gogh's held-out crops (RESULTS.md,
+# "Art GAN"): held-out crops themselves score KID 0.00, recall 0.95, copied share 0.03; fresh
+# crops of the training paintings (a copier) KID 1.41, copied share 0.35, exact training crops
+# copied share 1.00; a collapsed generator recall 0.00; grey noise KID 1.08, recall 0.00; the
+# classroom runs KID 0.23 (0.30 without augmentation), recall 0.21 (0.41), copied share 0.26 (0.18).
+KID_MAX = 0.5
 RECALL_MIN = 0.1
-COPIED_MAX = 0.2  # share of generated pictures nearer a training crop than 95 % of held-out ones
+COPIED_MAX = 0.3  # share of generated pictures nearer a training crop than 95 % of held-out ones
 
 
 @functools.cache
