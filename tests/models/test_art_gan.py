@@ -290,3 +290,14 @@ def test_a_shipped_generator_samples_as_the_model_did(tmp_path, tiny):
     w = artist.styles(artist.latents(2))
     ws = art_gan.mix_styles(w[:1], w[1:], 4, artist.n_layers)
     assert artist.synthesise(ws, noise_seed=1).shape == (1, 64, 64, 3)
+
+
+@pytest.mark.parametrize("precision, loss", [("mixed", "hinge"), ("float32", "r1")])
+def test_a_step_trains_under_mixed_precision_and_with_r1(precision, loss):
+    settings = _quick().with_hparams(loss=loss)
+    with config.precision_policy(precision):
+        model = art_gan.build(settings, (64, 64, 3), seed=0)
+        logs = model.train_step(tf.random.uniform((4, 64, 64, 3), -1, 1, seed=0))
+        images = model.generate(2, seed=0)
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    assert images.dtype == np.float32 and np.isfinite(images).all()
