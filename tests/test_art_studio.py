@@ -105,3 +105,25 @@ def test_the_nearest_crop_viewer_shows_each_picture_above_its_nearest_crop():
     assert viewer.image.value != before and g.generated[-1] == (3, 7, 1.0)
     viewer.psi.value = 0.0
     assert g.generated[-1][2] == 0.0
+
+
+def test_the_studio_works_with_the_trained_model():
+    """The same widgets on a real (untrained, quick-profile) art GAN, as ``run.model``."""
+    from gan_course import config, models
+    from gan_course.models import art_gan
+
+    config.seed_everything(0)
+    model = art_gan.build(models.profile("quick")["art_gan"], (64, 64, 3), seed=0)
+    slider = art_studio.TruncationSlider(model, n=2, seed=0, psi=1.0)
+    before = slider.image.value
+    slider.slider.value = 0.0
+    assert slider.image.value != before and slider.current.shape == (2, 64, 64, 3)
+    grid = art_studio.StyleMixingGrid(model, coarse_seeds=(1, 2), fine_seeds=(3,))
+    assert [len(row) for row in grid.current] == [3, 3] and grid.slider.max == model.n_layers
+    before = grid.image.value
+    grid.slider.value = model.n_layers
+    assert grid.image.value != before
+    assert np.allclose(grid.current[1][1], grid.sources_coarse[0], atol=1e-5)  # all coarse
+    crops = np.random.default_rng(0).uniform(0, 1, (5, 64, 64, 3)).astype(np.float32)
+    viewer = art_studio.NearestCropViewer(model, crops, held_out_median=1.0, n=2)
+    assert viewer.indices.shape == (2,) and np.all(viewer.distances >= 0)
