@@ -5,7 +5,7 @@ import sys
 
 # The trainable models, named here so that ``--help`` does not have to import TensorFlow;
 # tests/test_cli.py checks that this list matches ``gan_course.models.names()``.
-MODELS = ("mlp_gan", "dcgan", "wgan_gp", "cgan", "cyclegan", "pix2pix", "unet_l1")
+MODELS = ("mlp_gan", "dcgan", "wgan_gp", "cgan", "cyclegan", "pix2pix", "unet_l1", "art_gan")
 TASKS = ("inpaint", "denoise", "upscale")  # the restorers' (gan_course.art.damage.TASKS)
 
 

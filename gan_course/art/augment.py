@@ -27,13 +27,22 @@ def _seeds(seed, count):
     return tf.unstack(tf.random.experimental.stateless_split(seed, count))
 
 
-def colour(images, seed):
+def _per_row(draw, n, rows):
+    """``draw(count)`` for the ``n`` images, or for ``rows`` (their indices in a larger batch of
+    ``rows[1]`` images: what one device draws for the whole batch, these rows of it)."""
+    if rows is None:
+        return draw(n)
+    index, total = rows
+    return tf.gather(draw(total), index)
+
+
+def colour(images, seed, rows=None):
     """Per image: brightness plus [-0.5, 0.5], saturation times [0, 2], contrast times
     [0.5, 1.5] (the paper's ranges, on [-1, 1] images)."""
     n = tf.shape(images)[0]
     dtype = images.dtype
-    b, s, c = (tf.cast(tf.random.stateless_uniform([n, 1, 1, 1], seed=k), dtype)
-               for k in _seeds(seed, 3))
+    b, s, c = (tf.cast(_per_row(lambda m, k=k: tf.random.stateless_uniform([m, 1, 1, 1], seed=k),
+                                n, rows), dtype) for k in _seeds(seed, 3))
     x = images + (b - 0.5)
     mean = tf.reduce_mean(x, axis=-1, keepdims=True)
     x = (x - mean) * (s * 2.0) + mean
@@ -41,14 +50,14 @@ def colour(images, seed):
     return (x - mean) * (c + 0.5) + mean
 
 
-def translation(images, seed, ratio=TRANSLATION):
+def translation(images, seed, rows=None, ratio=TRANSLATION):
     """Per image, a shift of up to ``ratio`` of the side in each direction, zeros (mid-grey)
     shifted in."""
     shape = tf.shape(images)
     n, h, w = shape[0], shape[1], shape[2]
     sy, sx = _seeds(seed, 2)
-    dy = _shift(n, h, ratio, sy)
-    dx = _shift(n, w, ratio, sx)
+    dy = _per_row(lambda m: _shift(m, h, ratio, sy), n, rows)
+    dx = _per_row(lambda m: _shift(m, w, ratio, sx), n, rows)
     rows = tf.range(h)[None, :] - dy[:, None]  # (n, h): the source row of each output row
     cols = tf.range(w)[None, :] - dx[:, None]
     inside = ((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]
@@ -63,17 +72,17 @@ def _shift(n, side, ratio, seed):
                                        dtype=tf.int32)
 
 
-def cutout(images, seed, ratio=CUTOUT):
+def cutout(images, seed, rows=None, ratio=CUTOUT):
     """Per image, a square hole of ``ratio`` of the side at a random place, set to zero."""
     shape = tf.shape(images)
     n, h, w = shape[0], shape[1], shape[2]
     size_h = tf.cast(tf.cast(h, tf.float32) * ratio + 0.5, tf.int32)
     size_w = tf.cast(tf.cast(w, tf.float32) * ratio + 0.5, tf.int32)
     sy, sx = _seeds(seed, 2)
-    top = tf.random.stateless_uniform([n], seed=sy, maxval=h + (1 - size_h % 2),
-                                      dtype=tf.int32) - size_h // 2
-    left = tf.random.stateless_uniform([n], seed=sx, maxval=w + (1 - size_w % 2),
-                                       dtype=tf.int32) - size_w // 2
+    top = _per_row(lambda m: tf.random.stateless_uniform(
+        [m], seed=sy, maxval=h + (1 - size_h % 2), dtype=tf.int32), n, rows) - size_h // 2
+    left = _per_row(lambda m: tf.random.stateless_uniform(
+        [m], seed=sx, maxval=w + (1 - size_w % 2), dtype=tf.int32), n, rows) - size_w // 2
     rows = tf.range(h)[None, :]
     cols = tf.range(w)[None, :]
     in_rows = (rows >= top[:, None]) & (rows < top[:, None] + size_h)
@@ -85,10 +94,12 @@ def cutout(images, seed, ratio=CUTOUT):
 OPERATIONS = {"colour": colour, "translation": translation, "cutout": cutout}
 
 
-def diff_augment(images, seed, policy=POLICY):
+def diff_augment(images, seed, policy=POLICY, rows=None):
     """``images`` (n, H, W, C) in [-1, 1] augmented by each operation of ``policy`` in turn
     (``"colour"``, ``"translation"``, ``"cutout"``); ``()`` leaves them as they are. ``seed``:
-    a stateless seed (an int or two ints); the same seed gives the same augmentation."""
+    a stateless seed (an int or two ints); the same seed gives the same augmentation. ``rows``:
+    ``(indices, total)``, the images' rows in a batch of ``total`` (under ``tf.distribute``: a
+    replica's share of the global batch, augmented as one device augments those rows)."""
     policy = tuple(policy or ())
     unknown = [p for p in policy if p not in OPERATIONS]
     if unknown:
@@ -98,5 +109,5 @@ def diff_augment(images, seed, policy=POLICY):
         return images
     images = tf.convert_to_tensor(images)
     for name, key in zip(policy, _seeds(seed, len(policy))):
-        images = OPERATIONS[name](images, key)
+        images = OPERATIONS[name](images, key, rows)
     return images

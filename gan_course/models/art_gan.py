@@ -78,14 +78,14 @@ def style_layers(image_size):
 
 
 def synthesis_network(channels, w_dim, image_size=64, name="synthesis"):
-    """``[ws (n, layers, w_dim), noise seed (n, 2)]`` -> RGB pictures (n, size, size, 3),
+    """``[ws (n, layers, w_dim), noise seeds (n, 4)]`` -> RGB pictures (n, size, size, 3),
     unbounded around [-1, 1]; ``channels``: the width at 4, 8, ... ``image_size`` pixels."""
     n_layers = style_layers(image_size)
     if len(channels) != n_layers // 2:
         raise ValueError(f"{image_size} pixels need {n_layers // 2} widths (4 x 4 up), "
                          f"got {len(channels)}")
     ws = keras.Input((n_layers, w_dim), name="ws")
-    seed = keras.Input((2,), dtype="int32", name="noise_seed")
+    seed = keras.Input((4,), dtype="int32", name="noise_seed")
     h = al.ConstantInput(channels[0])(ws)
     h = al.NoiseBiasActivation(0)([al.ModulatedConv(channels[0])([h, ws[:, 0]]), seed])
     rgb = al.RGBBias()(al.ModulatedConv(3, 1, demodulate=False)([h, ws[:, 1]]))
@@ -107,7 +107,7 @@ def build_generator(latent_dim, w_dim, mapping_depth, channels, image_size=64,
     mapping = mapping_network(latent_dim, w_dim, mapping_depth, mapping_lr)
     synthesis = synthesis_network(channels, w_dim, image_size)
     z = keras.Input((latent_dim,), name="z")
-    seed = keras.Input((2,), dtype="int32", name="noise_seed")
+    seed = keras.Input((4,), dtype="int32", name="noise_seed")
     ws = layers.RepeatVector(style_layers(image_size))(mapping(z))
     return keras.Model([z, seed], synthesis([ws, seed]), name="generator")
 
@@ -138,6 +138,16 @@ def build_discriminator(channels, image_size=64, spectral=True, name="discrimina
 
 
 # --- sampling, shared by the trained model and the shipped generator ------------------------------
+
+def noise_seeds(seed, n, offset=0, total=None):
+    """The synthesis network's noise input: rows ``(seed, seed, row, rows)`` for rows ``offset``
+    to ``offset + n`` of a batch of ``total`` (default ``n``) pictures; ``seed``: an int or two."""
+    total = n if total is None else total
+    pair = tf.reshape(tf.cast(seed, tf.int32), [-1])
+    pair = tf.concat([pair, tf.zeros([2], tf.int32)], 0)[:2]
+    index = offset + tf.range(n)
+    return tf.concat([tf.tile(pair[None], [n, 1]), tf.stack([index, tf.fill([n], total)], 1)], 1)
+
 
 class StyleSampling:
     """``generate``, ``styles``, ``latents``, ``w_mean``, ``synthesise`` from ``self.sampler``
@@ -183,9 +193,8 @@ class StyleSampling:
         if ws.ndim != 3 or ws.shape[1:] != (self.n_layers, self.w_dim):
             raise ValueError(f"per-layer styles must have shape (n, {self.n_layers}, "
                              f"{self.w_dim}), got {ws.shape}")
-        seeds = np.tile(np.array([[int(noise_seed), 0]], np.int32), (len(ws), 1))
-        parts = [np.asarray(self.synthesis([ws[i:i + self.batch], seeds[i:i + self.batch]],
-                                           training=False), np.float32)
+        parts = [np.asarray(self.synthesis([ws[i:i + self.batch], np.asarray(noise_seeds(
+            noise_seed, len(ws[i:i + self.batch])))], training=False), np.float32)
                  for i in range(0, len(ws), self.batch)]
         if not parts:
             side = int(self.synthesis.output_shape[1])
@@ -251,7 +260,10 @@ class ArtGAN(StyleSampling, GAN):
         n = tf.shape(real)[0]
         z, z2 = self.sample_latent(n, 0), self.sample_latent(n, 1)
         u = self.step_noise(lambda rows, s: tf.random.stateless_uniform([rows, 2], seed=s), n, 2)
-        seeds = tf.tile(self._noise_seed(3)[None], [n, 1])
+        offset, total = self._replica_rows(n)
+        seeds = noise_seeds(self._noise_seed(3, per_replica=False), n, offset, total)
+        mine = offset + tf.range(n)  # this replica's reals, then its fakes, in the global batch
+        rows = (tf.concat([mine, total + mine], 0), 2 * total)
         mapping = self.generator.get_layer("mapping")
         synthesis = self.generator.get_layer("synthesis")
         layers_ = self.n_layers
@@ -267,7 +279,8 @@ class ArtGAN(StyleSampling, GAN):
                 ws = tf.repeat(w[:, None], layers_, axis=1)
             fake = synthesis([ws, seeds], training=True)
             both = tf.concat([real, tf.cast(fake, real.dtype)], 0)
-            both = art_augment.diff_augment(both, self._noise_seed(4), self.augment)
+            both = art_augment.diff_augment(both, self._noise_seed(4, per_replica=False),
+                                            self.augment, rows)
             if self.loss == "r1":
                 with tf.GradientTape() as r1_tape:
                     r1_tape.watch(both)

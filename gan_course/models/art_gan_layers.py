@@ -136,8 +136,10 @@ class ModulatedConv(layers.Layer):
 @keras.saving.register_keras_serializable(package="gan_course")
 class NoiseBiasActivation(layers.Layer):
     """Inputs ``[y, seed]``: per-pixel Gaussian noise scaled by a learned strength per channel
-    (zero at first, as StyleGAN's), a bias, then LeakyReLU(0.2) times sqrt 2 (unit gain). The
-    noise is drawn from ``seed[0]`` (two ints), so the same seed gives the same picture."""
+    (zero at first, as StyleGAN's), a bias, then LeakyReLU(0.2) times sqrt 2 (unit gain). Each
+    row of ``seed`` is ``(seed, seed, row, rows)``: the noise of a batch of ``rows`` pictures is drawn
+    from the two seeds, and this picture takes its ``row`` (so the same seed gives the same picture,
+    and a replica's share of a batch gets the noise one device gives those rows)."""
 
     def __init__(self, index, activate=True, **kwargs):
         super().__init__(**kwargs)
@@ -150,9 +152,11 @@ class NoiseBiasActivation(layers.Layer):
 
     def call(self, inputs):
         y, seed = inputs
-        shape = tf.concat([tf.shape(y)[:3], [1]], 0)
-        key = tf.cast(seed[0], tf.int32) + tf.constant([0, 7919], tf.int32) * self.index
-        noise = tf.cast(tf.random.stateless_normal(shape, seed=key), y.dtype)
+        seed = tf.cast(seed, tf.int32)
+        shape = tf.concat([[seed[0, 3]], tf.shape(y)[1:3], [1]], 0)
+        key = tf.stack([seed[0, 0] + 7919 * self.index, seed[0, 1]])
+        noise = tf.gather(tf.random.stateless_normal(shape, seed=key), seed[:, 2])
+        noise = tf.cast(noise, y.dtype)
         y = y + noise * tf.cast(self.strength, y.dtype) + tf.cast(self.bias, y.dtype)
         if not self.activate:
             return y

@@ -158,9 +158,9 @@ def test_cutout_and_translation_blank_part_of_each_picture():
 def test_training_augments_real_and_generated_pictures_alike(tiny, monkeypatch):
     seen, original = [], augment.diff_augment
 
-    def spy(images, seed, policy=augment.POLICY):
+    def spy(images, seed, policy=augment.POLICY, rows=None):
         seen.append((int(images.shape[0]), tuple(policy)))
-        return original(images, seed, policy)
+        return original(images, seed, policy, rows)
 
     model = art_gan.build(_quick(), (64, 64, 3), seed=0)
     monkeypatch.setattr(art_gan.art_augment, "diff_augment", spy)
