@@ -84,6 +84,13 @@ def test_the_check_calls_of_lesson_07_name_its_functions():
         "7.4": ("cycle_and_identity_losses",), "7.5": ("ImageHistory",)}
 
 
+def test_the_check_calls_of_lesson_08_name_its_functions():
+    course = {lesson.name: lesson for lesson in grading.course_lessons()}
+    assert course["08_art_gan.ipynb"].arguments == {
+        "8.1": ("adain",), "8.2": ("demodulation",), "8.3": ("mapping_network",),
+        "8.4": ("discriminator_batch",), "8.5": ("truncate",), "8.6": ("mix_styles",)}
+
+
 def test_a_check_call_the_grader_cannot_read_is_refused():
     nb = new_notebook(cells=[new_code_cell("%matplotlib inline\ngc.checks.ex_1_1(lambda a, b: 0)")])
     with pytest.raises(grading.GradingError, match=r"cell 0: ex_1_1\(\.\.\.\) must be called"):

@@ -6,7 +6,9 @@
 - ``lab2d``: lesson 04's 2-D lab (snapshot training, contour maps, :class:`SnapshotPlayer`);
 - ``class_picker``: lesson 05's :class:`ClassPicker`;
 - ``paint_studio``: whole pictures through an image-to-image model, lesson 07's :class:`PaintStudio`;
-- ``style_studio``: lesson 06's :class:`StyleStudio` and its gallery.
+- ``style_studio``: lesson 06's :class:`StyleStudio` and its gallery;
+- ``art_studio``: lesson 08's :class:`TruncationSlider`, :class:`StyleMixingGrid` and
+  :class:`NearestCropViewer` for a style-based generator.
 
 Widgets may import the core, the art room and the models; a family imports ``common`` and never
 another family. Each loads on first use: ``gc.widgets.TrainingMonitor`` imports ``monitor`` only.
@@ -17,8 +19,10 @@ import importlib
 _HOMES = {"TrainingMonitor": "monitor", "InterpolationPlayer": "latent",
           "LatentExplorer": "latent", "latent_directions": "latent",
           "SnapshotPlayer": "lab2d", "ClassPicker": "class_picker", "PaintStudio": "paint_studio",
-          "StyleStudio": "style_studio"}
-FAMILIES = ("common", "monitor", "latent", "lab2d", "class_picker", "paint_studio", "style_studio")
+          "StyleStudio": "style_studio", "TruncationSlider": "art_studio",
+          "StyleMixingGrid": "art_studio", "NearestCropViewer": "art_studio"}
+FAMILIES = ("common", "monitor", "latent", "lab2d", "class_picker", "paint_studio", "style_studio",
+            "art_studio")
 
 
 def __getattr__(name):
