@@ -164,8 +164,10 @@ def test_under_mixed_precision_images_and_logits_stay_float32(name):
     from gan_course import config
 
     settings = registry.profile("quick")[name]
+    size = settings.hparams.get("image_size")  # models built for one size (the art GAN) get it
+    shape = (size, size, 3) if size else (28, 28, 1)
     with config.precision_policy("mixed"):
-        model = registry.get(name).build(settings, (28, 28, 1), 0)
+        model = registry.get(name).build(settings, shape, 0)
     assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
     for network in (model.generator, model.discriminator):  # a CycleGAN's have two outputs
         outputs = network.output
