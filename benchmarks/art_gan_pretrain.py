@@ -12,13 +12,12 @@ gan_course/assets/pretrained/art_gan/SCHOOL with the run's config and metrics.
 """
 
 import argparse
-import json
 import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from cyclegan_pretrain import SNAPSHOT_EVERY, Snapshots, measure  # noqa: E402
+from cyclegan_pretrain import measure, train_longer  # noqa: E402
 
 import gan_course as gc  # noqa: E402
 from gan_course import models  # noqa: E402
@@ -35,17 +34,7 @@ def settings():
 
 
 def train(out, school, seed):
-    dataset = f"art/paintings/{school}"
-    spec_path = out / "config.json"
-    if not spec_path.exists():
-        out.mkdir(parents=True, exist_ok=True)
-        spec = {"model": "art_gan", "dataset": dataset, "profile": "classroom", "seed": seed,
-                "precision": "float32", "image_shape": [64, 64, 3], "settings": settings()}
-        spec_path.write_text(json.dumps(spec, indent=2))
-    spec = json.loads(spec_path.read_text())
-    return gc.train("art_gan", dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
-                    callbacks=[Snapshots(out / "snapshots", SNAPSHOT_EVERY,
-                                         spec["settings"]["steps_per_epoch"])])
+    return train_longer("art_gan", f"art/paintings/{school}", out, seed, settings())
 
 
 def ship(run_dir, name, root=None):

@@ -54,18 +54,26 @@ class Snapshots(keras.callbacks.Callback):
             self.model.ema_generator.save_weights(self.folder / f"step_{step:06d}.weights.h5")
 
 
-def train(out, painter, seed):
-    dataset = f"art/photos:art/paintings/{painter}"
+def train_longer(model, dataset, out, seed, chosen):
+    """Train ``model`` on ``dataset`` with the settings ``chosen`` in ``out``, resumably: the
+    first call writes ``out/config.json``, later calls go on from its last checkpoint; the
+    averaged generators are saved every :data:`SNAPSHOT_EVERY` steps. Shared by every
+    ``*_pretrain.py``."""
     spec_path = out / "config.json"
     if not spec_path.exists():
         out.mkdir(parents=True, exist_ok=True)
-        spec = {"model": "cyclegan", "dataset": dataset, "profile": "classroom", "seed": seed,
-                "precision": "float32", "image_shape": [64, 64, 3], "settings": settings()}
+        size = chosen["hparams"]["image_size"]
+        spec = {"model": model, "dataset": dataset, "profile": "classroom", "seed": seed,
+                "precision": "float32", "image_shape": [size, size, 3], "settings": chosen}
         spec_path.write_text(json.dumps(spec, indent=2))
     spec = json.loads(spec_path.read_text())
-    return gc.train("cyclegan", dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
+    return gc.train(model, dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
                     callbacks=[Snapshots(out / "snapshots", SNAPSHOT_EVERY,
                                          spec["settings"]["steps_per_epoch"])])
+
+
+def train(out, painter, seed):
+    return train_longer("cyclegan", f"art/photos:art/paintings/{painter}", out, seed, settings())
 
 
 def measure(out):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from cyclegan_pretrain import SNAPSHOT_EVERY, Snapshots, measure  # noqa: E402
+from cyclegan_pretrain import measure, train_longer  # noqa: E402
 
 import gan_course as gc  # noqa: E402
 from gan_course import models  # noqa: E402
@@ -40,20 +40,8 @@ def settings(task, model="pix2pix", adversarial_weight=None):
 
 
 def train(out, task, seed, model="pix2pix", adversarial_weight=None):
-    dataset = f"{task}:{pix2pix.DOMAINS}"
-    spec_path = out / "config.json"
-    if not spec_path.exists():
-        out.mkdir(parents=True, exist_ok=True)
-        chosen = settings(task, model, adversarial_weight)
-        size = chosen["hparams"]["image_size"]
-        spec = {"model": model, "dataset": dataset, "profile": "classroom", "seed": seed,
-                "precision": "float32", "image_shape": [size, size, 3],
-                "settings": chosen}
-        spec_path.write_text(json.dumps(spec, indent=2))
-    spec = json.loads(spec_path.read_text())
-    return gc.train(model, dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
-                    callbacks=[Snapshots(out / "snapshots", SNAPSHOT_EVERY,
-                                         spec["settings"]["steps_per_epoch"])])
+    return train_longer(model, f"{task}:{pix2pix.DOMAINS}", out, seed,
+                        settings(task, model, adversarial_weight))
 
 
 def main():
