@@ -79,6 +79,15 @@ def _closer_to_one(a, b):
     return bool(abs(np.log(max(a, 1e-6))) < abs(np.log(max(b, 1e-6))))
 
 
+def _upscale_or_denoise_check(q):
+    """Both bars' own test of an upscaler (detail nearer the original's than bicubic's) or of a
+    denoiser (SSIM above the noisy input's)."""
+    if q["task"] == "upscale":
+        return {"detail closer to the original's than the bicubic enlargement's":
+                _closer_to_one(q["detail"], q["baseline_detail"])}
+    return {"SSIM above the noisy input's": q["ssim"] > q["baseline_ssim"]}
+
+
 def bar(q):
     """Lesson 09's bar for the L1-only U-Net, the regression baseline: more than the no-learning
     baseline on the average error."""
@@ -89,12 +98,7 @@ def bar(q):
                 q["psnr"] >= q["baseline_psnr"] - PSNR_SLACK}
     checks = {f"PSNR >= {q['baseline']}'s + {PSNR_GAIN} dB":
               q["psnr"] >= q["baseline_psnr"] + PSNR_GAIN}
-    if q["task"] == "upscale":
-        checks["detail closer to the original's than the bicubic enlargement's"] = _closer_to_one(
-            q["detail"], q["baseline_detail"])
-    else:
-        checks["SSIM above the noisy input's"] = q["ssim"] > q["baseline_ssim"]
-    return checks
+    return {**checks, **_upscale_or_denoise_check(q)}
 
 
 def gan_bar(q):
@@ -107,9 +111,5 @@ def gan_bar(q):
               q["texture_error"] <= TEXTURE_SHARE * q["baseline_texture_error"]}
     if q["task"] == "inpaint":
         checks["hole error below the surrounding fill's"] = q["hole_error"] < q["baseline_hole_error"]
-    elif q["task"] == "upscale":
-        checks["detail closer to the original's than the bicubic enlargement's"] = _closer_to_one(
-            q["detail"], q["baseline_detail"])
-    else:
-        checks["SSIM above the noisy input's"] = q["ssim"] > q["baseline_ssim"]
-    return checks
+        return checks
+    return {**checks, **_upscale_or_denoise_check(q)}
