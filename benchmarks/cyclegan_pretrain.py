@@ -100,7 +100,7 @@ def ship(run_dir, name, root=None):
 def restyle(name, root=None):
     """A shipped painter's style distances measured again (``cyclegan_quality.style_report``) on
     the patches its run was judged on, its bar and ``meets_bar`` updated; returns the quality."""
-    from gan_course.art import domains, patches
+    from gan_course.art import patches
     from gan_course.models import cyclegan_pretrained, cyclegan_quality, shipped
 
     folder, spec, painter = cyclegan_pretrained.load(name, Path(root or shipped.ASSETS))
@@ -108,13 +108,11 @@ def restyle(name, root=None):
     quality, size = metrics["quality"], spec["image_shape"][0]
     scale = spec["settings"]["hparams"].get("crop_scale", patches.SCALE)
     n = quality["patches"]
-    # the patches CycleGAN.evaluate judges: held-out photos (seed 2024), the target's (2025, 2026)
+    # the patches CycleGAN.evaluate judges: held-out photos (seed 2024), the target's paintings
     photos = patches.sample_patches(patches.domain_images("art/photos", size, "test"), n, size,
                                     2024, scale)
-    target = patches.split_pair(spec["dataset"])[1]
-    split = "test" if domains.has_held_out(target) else "train"
-    paintings, other = (patches.sample_patches(patches.domain_images(target, size, split), n,
-                                               size, seed, scale) for seed in (2025, 2026))
+    paintings, other = cyclegan_quality.painting_patches(
+        patches.split_pair(spec["dataset"])[1], n, size, scale)
     quality.update(cyclegan_quality.style_report(photos, painter.translate(photos), paintings,
                                                  other))
     metrics["bar"] = cyclegan_quality.bar(quality)

@@ -72,6 +72,19 @@ def style_report(photos, painted, paintings, other_paintings):
             "style_distance_paintings": texture.style_distance(other_paintings, paintings)}
 
 
+def reference_split(target):
+    """The split the style is judged against: the held-out paintings, or the training ones of a
+    domain that holds none out (a folder)."""
+    return "test" if domains.has_held_out(target) else "train"
+
+
+def painting_patches(target, n, size, scale):
+    """Two samples of ``n`` patches of the target domain's reference paintings
+    (:func:`reference_split`): the style reference and "the paintings among themselves"."""
+    pictures = patches.domain_images(target, size, reference_split(target))
+    return tuple(patches.sample_patches(pictures, n, size, seed, scale) for seed in (2025, 2026))
+
+
 def evaluate(model, dataset, n):
     """Quality of a CycleGAN on ``n`` patches of the held-out photos and on held-out photos
     whole: see the module docstring."""
@@ -79,15 +92,13 @@ def evaluate(model, dataset, n):
     painted = model.translate(photos)
     back = model.translate(painted, "painting2photo")
     target = patches.split_pair(dataset)[1]
-    split = "test" if domains.has_held_out(target) else "train"
-    pictures = patches.domain_images(target, model.image_size, split)
-    paintings, other_paintings = (patches.sample_patches(pictures, n, model.image_size, seed,
-                                                         model.crop_scale) for seed in (2025, 2026))
+    paintings, other_paintings = painting_patches(target, n, model.image_size, model.crop_scale)
     report = judge.translation_report(photos, painted, back)
     report.update(style_report(photos, painted, paintings, other_paintings))
     patch_noise = np.mean([tiles.high_frequency_ratio(a, b) for a, b in zip(photos, painted)])
     return {**report, "cycle_error_untrained": _untrained_cycle_error(model, photos),
-            "style_reference": f"{target} ({split})", "high_frequency_patches": float(patch_noise),
+            "style_reference": f"{target} ({reference_split(target)})",
+            "high_frequency_patches": float(patch_noise),
             **whole_report(model)}
 
 
