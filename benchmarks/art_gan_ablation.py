@@ -1,5 +1,5 @@
-"""The art GAN's choices measured at equal steps: DiffAugment on or off, hinge + spectral norm or
-non-saturating + R1, patches or whole paintings.
+"""The art GAN's choices measured at equal steps: DiffAugment on or off, spectral norm on or off,
+hinge or non-saturating + R1, patches or whole paintings.
 
     python benchmarks/art_gan_ablation.py OUT_DIR [--variants base no_augment ...]
                                           [--steps N] [--dataset art/paintings/van_gogh]
@@ -27,6 +27,7 @@ VARIANTS = {
     "base": {},
     "no_augment": {"augment": []},
     "r1": {"loss": "r1", "r1_gamma": 0.1},
+    "spectral_norm": {"spectral_norm": True, "g_lr": 2e-3},  # the first classroom recipe
     "whole": {"crop_scale": [1.0, 1.0]},
     "small_patches": {"crop_scale": [0.1, 0.5]},
     "no_mixing": {"mixing": 0.0},

@@ -1,5 +1,6 @@
 """Lesson 08's art GAN: StyleGAN's pieces, DiffAugment, the school's crops, the bar, shipping."""
 
+import dataclasses
 import json
 
 import keras
@@ -117,12 +118,25 @@ def test_synthesise_checks_the_styles_shape(tiny):
         tiny.synthesise(np.zeros((2, 16), "f4"))
 
 
-def test_the_discriminator_is_spectrally_normalised_for_the_hinge_loss_only():
-    def normalised(d):
-        return any(isinstance(layer, keras.layers.SpectralNormalization) for layer in d.layers)
+def _normalised(discriminator):
+    return any(isinstance(layer, keras.layers.SpectralNormalization)
+               for layer in discriminator.layers)
 
-    assert normalised(art_gan.build_discriminator((8, 8, 8, 8, 8), spectral=True))
-    assert not normalised(art_gan.build_discriminator((8, 8, 8, 8, 8), spectral=False))
+
+def test_spectral_normalisation_is_a_setting_off_by_default():
+    assert _normalised(art_gan.build_discriminator((8, 8, 8, 8, 8), spectral=True))
+    assert not _normalised(art_gan.build_discriminator((8, 8, 8, 8, 8), spectral=False))
+    assert not _normalised(art_gan.build(_quick(), (64, 64, 3), seed=0).discriminator)
+    on = art_gan.build(_quick().with_hparams(spectral_norm=True), (64, 64, 3), seed=0)
+    assert _normalised(on.discriminator)
+
+
+def test_a_run_recorded_before_the_setting_keeps_its_spectrally_normalised_hinge_discriminator():
+    hparams = {k: v for k, v in _quick().hparams.items() if k != "spectral_norm"}
+    old = dataclasses.replace(_quick(), hparams=hparams)
+    assert _normalised(art_gan.build(old, (64, 64, 3), seed=0).discriminator)
+    r1 = dataclasses.replace(_quick(), hparams={**hparams, "loss": "r1"})
+    assert not _normalised(art_gan.build(r1, (64, 64, 3), seed=0).discriminator)
 
 
 # --- DiffAugment --------------------------------------------------------------------------------
