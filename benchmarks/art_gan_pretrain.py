@@ -1,7 +1,7 @@
 """Train the shipped art GAN: one command, its seed and settings here.
 
     python benchmarks/art_gan_pretrain.py OUT_DIR [--school van_gogh] [--seed 0]
-                                          [--measure | --ship]
+                                          [--measure | --ship [--step N]]
 
 Writes OUT_DIR/config.json with :func:`settings` (the classroom networks, trained longer) and
 trains with ``gc.train(..., resume=True)``: run it again after an interruption and it goes on
@@ -12,6 +12,7 @@ gan_course/assets/pretrained/art_gan/SCHOOL with the run's config and metrics.
 """
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -39,13 +40,27 @@ def train(out, school, seed):
     return train_longer("art_gan", f"art/paintings/{school}", out, seed, settings())
 
 
-def ship(run_dir, name, root=None):
+def ship(run_dir, name, root=None, step=None):
     """Copy a finished run's averaged generator (float16), config and metrics into the
-    package's pretrained assets (or ``root``); returns the folder."""
+    package's pretrained assets (or ``root``); returns the folder. ``step``: ship the snapshot
+    saved at that step instead, measured again (its config then records that many steps)."""
     from gan_course.models import shipped
 
     run = gc.load_run(run_dir)
-    return shipped.write(run.model.ema_generator, run_dir, Path(root or shipped.ASSETS) / name)
+    if step is None:
+        return shipped.write(run.model.ema_generator, run_dir, Path(root or shipped.ASSETS) / name)
+    run.model.ema_generator.load_weights(Path(run_dir) / "snapshots" / f"step_{step:06d}.weights.h5")
+    quality, bar = run.evaluate()
+    folder = shipped.write(run.model.ema_generator, run_dir, Path(root or shipped.ASSETS) / name)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    share = step / metrics["steps"]  # the snapshot's share of the run's time, at its pace
+    metrics.update(steps=step, wall_seconds=round(metrics["wall_seconds"] * share, 1),
+                   quality=quality, bar=bar, meets_bar=all(bar.values()))
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    spec = json.loads((folder / "config.json").read_text())
+    spec["settings"]["steps"] = step
+    (folder / "config.json").write_text(json.dumps(spec, indent=2))
+    return folder
 
 
 def main():
@@ -55,11 +70,12 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--measure", action="store_true", help="measure every snapshot")
     parser.add_argument("--ship", action="store_true", help="copy the final run into the package")
+    parser.add_argument("--step", type=int, help="with --ship: the snapshot of this step instead")
     args = parser.parse_args()
     if args.measure:
         measure(args.out)
     elif args.ship:
-        print(ship(args.out, f"art_gan/{args.school}"))
+        print(ship(args.out, f"art_gan/{args.school}", step=args.step))
     else:
         train(args.out, args.school, args.seed)
 

@@ -315,3 +315,27 @@ def test_a_step_trains_under_mixed_precision_and_with_r1(precision, loss):
         images = model.generate(2, seed=0)
     assert all(np.isfinite(float(v)) for v in logs.values())
     assert images.dtype == np.float32 and np.isfinite(images).all()
+
+
+def test_the_pretrain_script_ships_a_snapshot_measured_again(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import art_gan_pretrain
+
+    run = gc.train("art_gan", dataset=SCHOOL, profile="quick", out_dir=tmp_path / "run",
+                   verbose=0)
+    snapshot = tmp_path / "run" / "snapshots" / "step_000002.weights.h5"
+    snapshot.parent.mkdir()
+    final = run.model.generate(2, seed=3)
+    ema = run.model.ema_generator
+    ema.set_weights([w * 0.5 for w in ema.get_weights()])  # a snapshot unlike the final weights
+    earlier = run.model.generate(2, seed=3)
+    ema.save_weights(snapshot)
+    folder = art_gan_pretrain.ship(tmp_path / "run", "art_gan/tiny", root=tmp_path / "assets",
+                                   step=2)
+    shipped = gc.pretrained("art_gan/tiny", root=tmp_path / "assets")
+    assert shipped.metrics["steps"] == 2 and set(shipped.metrics["bar"]) == set(run.metrics["bar"])
+    assert json.loads((folder / "config.json").read_text())["settings"]["steps"] == 2
+    np.testing.assert_allclose(shipped.generate(2, seed=3), earlier, atol=0.02)
+    assert np.abs(earlier - final).max() > 0.05
