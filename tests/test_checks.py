@@ -97,6 +97,24 @@ def _check(ex_id):
     return getattr(checks, f"ex_{ex_id.replace('.', '_')}")
 
 
+def solution_and_stub_tests(exercises, solution):
+    """A lesson's two tests for every check, for a lesson's test module to bind to test names:
+    each check passes on the solution's functions (``exercises``: exercise id -> the names of
+    the functions it checks) and says "not attempted" when they are stubs."""
+    @pytest.mark.parametrize("ex_id", list(exercises))
+    def passes_on_the_solution(ex_id, capsys):
+        result = _run(_check(ex_id), *[solution[name] for name in exercises[ex_id]],
+                      capsys=capsys)
+        assert result.passed, result.line
+
+    @pytest.mark.parametrize("ex_id", list(exercises))
+    def says_not_attempted_on_the_stub(ex_id, capsys):
+        result = _run(_check(ex_id), *[_stub] * len(exercises[ex_id]), capsys=capsys)
+        assert result.status == checking.NOT_ATTEMPTED and "NotImplementedError" in result.line
+
+    return passes_on_the_solution, says_not_attempted_on_the_stub
+
+
 def test_1_5_accepts_numpy_and_tensorflow_answers(capsys):
     assert _run(checks.ex_1_5, lambda r, f: np.mean(_softplus(-r)) + np.mean(_softplus(f)),
                 lambda f: np.mean(_softplus(-f)), capsys=capsys)

@@ -7,25 +7,15 @@ import tensorflow as tf
 from keras import layers
 
 from gan_course import checks
-from gan_course.checks import core as checking
 from gan_course.models import art_gan
-from tests.test_checks import _check, _run, _solution_functions, _stub
+from tests.test_checks import _run, _solution_functions, solution_and_stub_tests
 
 SOLUTION = _solution_functions("08_art_gan.ipynb")
 EXERCISES = {"8.1": ["adain"], "8.2": ["demodulation"], "8.3": ["mapping_network"],
              "8.4": ["discriminator_batch"], "8.5": ["truncate"], "8.6": ["mix_styles"]}
 
-
-@pytest.mark.parametrize("ex_id", list(EXERCISES))
-def test_check_passes_on_the_solution(ex_id, capsys):
-    result = _run(_check(ex_id), *[SOLUTION[name] for name in EXERCISES[ex_id]], capsys=capsys)
-    assert result.passed, result.line
-
-
-@pytest.mark.parametrize("ex_id", list(EXERCISES))
-def test_check_says_not_attempted_on_the_stub(ex_id, capsys):
-    result = _run(_check(ex_id), *[_stub] * len(EXERCISES[ex_id]), capsys=capsys)
-    assert result.status == checking.NOT_ATTEMPTED and "NotImplementedError" in result.line
+test_check_passes_on_the_solution, test_check_says_not_attempted_on_the_stub = (
+    solution_and_stub_tests(EXERCISES, SOLUTION))
 
 
 def _failed_with(check, function, hint, capsys):

@@ -7,24 +7,14 @@ from keras import layers
 
 import gan_course as gc
 from gan_course import checks
-from gan_course.checks import core as checking
-from tests.test_checks import _check, _run, _solution_functions, _stub
+from tests.test_checks import _run, _solution_functions, solution_and_stub_tests
 
 SOLUTION = _solution_functions("09_pix2pix.ipynb")
 EXERCISES = {"9.1": ["shrink"], "9.2": ["decoder_level"], "9.3": ["critic_pairs"],
              "9.4": ["generator_loss"], "9.5": ["psnr"]}
 
-
-@pytest.mark.parametrize("ex_id", list(EXERCISES))
-def test_check_passes_on_the_solution(ex_id, capsys):
-    result = _run(_check(ex_id), *[SOLUTION[name] for name in EXERCISES[ex_id]], capsys=capsys)
-    assert result.passed, result.line
-
-
-@pytest.mark.parametrize("ex_id", list(EXERCISES))
-def test_check_says_not_attempted_on_the_stub(ex_id, capsys):
-    result = _run(_check(ex_id), *[_stub] * len(EXERCISES[ex_id]), capsys=capsys)
-    assert result.status == checking.NOT_ATTEMPTED and "NotImplementedError" in result.line
+test_check_passes_on_the_solution, test_check_says_not_attempted_on_the_stub = (
+    solution_and_stub_tests(EXERCISES, SOLUTION))
 
 
 def _area(images, factor):
