@@ -18,7 +18,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from cyclegan_pretrain import measure, train_longer  # noqa: E402
+from cyclegan_pretrain import measure, snapshot_file, train_longer  # noqa: E402
 
 import gan_course as gc  # noqa: E402
 from gan_course import models  # noqa: E402
@@ -51,7 +51,7 @@ def ship(run_dir, name, root=None, step=None):
     run = gc.load_run(run_dir)
     if step is None:
         return shipped.write(run.model.ema_generator, run_dir, Path(root or shipped.ASSETS) / name)
-    run.model.ema_generator.load_weights(Path(run_dir) / "snapshots" / f"step_{step:06d}.weights.h5")
+    run.model.ema_generator.load_weights(snapshot_file(run_dir, step))
     quality, bar = run.evaluate()
     folder = shipped.write(run.model.ema_generator, run_dir, Path(root or shipped.ASSETS) / name)
     metrics = json.loads((folder / "metrics.json").read_text())

@@ -39,19 +39,25 @@ def settings():
     return {**base, **OVERRIDES, "hparams": {**base["hparams"], **HPARAMS}}
 
 
+def snapshot_file(out, step):
+    """Where the averaged generators of the run in ``out`` are saved at ``step``."""
+    return Path(out) / "snapshots" / f"step_{step:06d}.weights.h5"
+
+
 class Snapshots(keras.callbacks.Callback):
     """The averaged generators' weights every ``every`` steps (at the end of an epoch)."""
 
-    def __init__(self, folder, every, steps_per_epoch):
+    def __init__(self, out, every, steps_per_epoch):
         super().__init__()
-        self.folder, self.every, self.per_epoch = Path(folder), every, steps_per_epoch
+        self.out, self.every, self.per_epoch = Path(out), every, steps_per_epoch
 
     def on_epoch_end(self, epoch, logs=None):
         step = (epoch + 1) * self.per_epoch
         if step % self.every == 0:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            path = snapshot_file(self.out, step)
+            path.parent.mkdir(parents=True, exist_ok=True)
             # the averaged (EMA) generators: what translate uses and the package ships
-            self.model.ema_generator.save_weights(self.folder / f"step_{step:06d}.weights.h5")
+            self.model.ema_generator.save_weights(path)
 
 
 def train_longer(model, dataset, out, seed, chosen):
@@ -68,7 +74,7 @@ def train_longer(model, dataset, out, seed, chosen):
         spec_path.write_text(json.dumps(spec, indent=2))
     spec = json.loads(spec_path.read_text())
     return gc.train(model, dataset=dataset, seed=seed, out_dir=out, resume=True, verbose=2,
-                    callbacks=[Snapshots(out / "snapshots", SNAPSHOT_EVERY,
+                    callbacks=[Snapshots(out, SNAPSHOT_EVERY,
                                          spec["settings"]["steps_per_epoch"])])
 
 

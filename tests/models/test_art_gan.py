@@ -325,7 +325,7 @@ def test_the_pretrain_script_ships_a_snapshot_measured_again(tmp_path, monkeypat
 
     run = gc.train("art_gan", dataset=SCHOOL, profile="quick", out_dir=tmp_path / "run",
                    verbose=0)
-    snapshot = tmp_path / "run" / "snapshots" / "step_000002.weights.h5"
+    snapshot = art_gan_pretrain.snapshot_file(tmp_path / "run", 2)
     snapshot.parent.mkdir()
     final = run.model.generate(2, seed=3)
     ema = run.model.ema_generator
