@@ -91,6 +91,23 @@ def test_resuming_under_another_profile_warns(quick_run):
     assert run.profile == "quick" and run.epoch == 3
 
 
+def test_a_finished_run_measured_by_an_older_course_is_measured_again(quick_run):
+    path = quick_run.directory / "metrics.json"
+    metrics = json.loads(path.read_text())
+    older = {**metrics, "quality": {k: v for k, v in metrics["quality"].items()
+                                    if k != "min_class_share"}}
+    path.write_text(json.dumps(older))
+    run = gc.train("mlp_gan", out_dir=quick_run.directory, resume=True, verbose=0)
+    assert run.metrics["quality"]["min_class_share"] == metrics["quality"]["min_class_share"]
+    assert run.metrics["wall_seconds"] == metrics["wall_seconds"]  # the training time is kept
+    path.write_text(json.dumps({**metrics, "bar": {"an older bar": True}}))
+    assert set(gc.train("mlp_gan", out_dir=quick_run.directory, resume=True,
+                        verbose=0).metrics["bar"]) == set(metrics["bar"])
+    written = path.stat().st_mtime_ns
+    gc.train("mlp_gan", out_dir=quick_run.directory, resume=True, verbose=0)
+    assert path.stat().st_mtime_ns == written  # up to date: loaded, not measured again
+
+
 # The DCGAN has dropout's random state, a code head in its discriminator and a learnt prior.
 @pytest.mark.parametrize("model", ["mlp_gan", "dcgan"])
 def test_resuming_gives_the_same_weights_as_an_unbroken_run(tmp_path, model):
