@@ -86,20 +86,20 @@ def test_the_mixing_grid_rejects_bad_arguments():
         art_studio.StyleMixingGrid(StripedGenerator(), fine_seeds=())
 
 
-def test_the_nearest_crop_viewer_shows_each_picture_above_its_nearest_crop():
+def test_the_nearest_crop_viewer_shows_each_picture_above_its_nearest_region():
     g = StripedGenerator()
     crops = np.random.default_rng(0).uniform(0, 1, (10, 6, 4, 3)).astype(np.float32)
 
-    def nearest(generated, crops):  # pixel distance stands in for the judge's features
-        d = ((generated[:, None] - crops[None]) ** 2).mean(axis=(2, 3, 4))
-        return d.argmin(axis=1), d.min(axis=1)
+    def nearest(generated, paintings):  # the nearest whole crop stands in for a region search
+        d = ((generated[:, None] - np.stack(paintings)[None]) ** 2).mean(axis=(2, 3, 4))
+        return np.stack(paintings)[d.argmin(axis=1)], d.min(axis=1)
 
     viewer = art_studio.NearestCropViewer(g, crops, held_out_median=0.25, n=3, nearest=nearest)
     top, bottom = viewer.current
     assert len(top) == len(bottom) == 3
     d = ((np.stack(top)[:, None] - crops[None]) ** 2).mean(axis=(2, 3, 4))
     assert np.allclose(np.stack(bottom), crops[d.argmin(axis=1)])
-    assert "median 0.25" in viewer.status.value
+    assert "median 0.25" in viewer.status.value and "training painting" in viewer.status.value
     before = viewer.image.value
     viewer.seed.value = 7  # the first slider
     assert viewer.image.value != before and g.generated[-1] == (3, 7, 1.0)
@@ -124,6 +124,7 @@ def test_the_studio_works_with_the_trained_model():
     grid.slider.value = model.n_layers
     assert grid.image.value != before
     assert np.allclose(grid.current[1][1], grid.sources_coarse[0], atol=1e-5)  # all coarse
-    crops = np.random.default_rng(0).uniform(0, 1, (5, 64, 64, 3)).astype(np.float32)
-    viewer = art_studio.NearestCropViewer(model, crops, held_out_median=1.0, n=2)
-    assert viewer.indices.shape == (2,) and np.all(viewer.distances >= 0)
+    paintings = np.random.default_rng(0).integers(0, 256, (2, 80, 96, 3), dtype=np.uint8)
+    viewer = art_studio.NearestCropViewer(model, paintings, held_out_median=1.0, n=2)
+    assert viewer.distances.shape == (2,) and np.all(viewer.distances >= 0)
+    assert np.stack(viewer.current[1]).shape == (2, 64, 64, 3)

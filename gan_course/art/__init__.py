@@ -43,7 +43,8 @@ from gan_course.art.images import (  # noqa: F401 - the pictures' API, gc.art.<n
     uses_original,
 )
 
-ROOMS = ("images", "domains", "package", "patches", "judge", "augment", "vgg", "style")
+ROOMS = ("images", "domains", "package", "patches", "judge", "augment", "vgg", "style", "texture",
+         "damage", "regions")
 
 
 def _art_set_names():

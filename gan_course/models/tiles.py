@@ -136,11 +136,13 @@ def checked_pictures(images, min_side, channels=3):
 def high_frequency_ratio(photo, translated):
     """Stripes and colour noise: the energy of ``translated``'s finest detail (each colour
     channel minus its 3 x 3 mean) against the photo's. 1 keeps the photo's fine texture; a
-    translation that adds stripes or rainbow speckle scores several times that."""
+    translation that adds stripes or rainbow speckle scores several times that. Pictures
+    (H, W, 3) or sets of them (n, H, W, 3), averaged over the set."""
     from scipy import ndimage
 
     def energy(x):
         x = np.asarray(x, np.float32)
-        return float(np.mean((x - ndimage.uniform_filter(x, size=(3, 3, 1))) ** 2))
+        window = (1,) * (x.ndim - 3) + (3, 3, 1)
+        return float(np.mean((x - ndimage.uniform_filter(x, size=window)) ** 2))
 
     return energy(translated) / max(energy(photo), 1e-12)

@@ -1,5 +1,5 @@
-"""Lesson 08's art studio: a truncation slider, a style-mixing grid and a nearest-training-crop
-viewer, for a style-based generator.
+"""Lesson 08's art studio: a truncation slider, a style-mixing grid and a viewer of each
+picture's nearest region of the training paintings, for a style-based generator.
 
 ``generator`` is anything with the style API of :mod:`gan_course.models.art_gan`: the trained
 model (``run.model``) or the shipped generator (``gc.pretrained("art_gan/van_gogh")``), with
@@ -140,17 +140,20 @@ class StyleMixingGrid(_ArtPanel):
 
 
 class NearestCropViewer(_ArtPanel):
-    """Generated pictures (top row) above their nearest training crops (bottom row), with each
-    distance beside the held-out crops' median distance to theirs: a picture much closer to a
-    training crop than held-out paintings come is a copy."""
+    """Generated pictures (top row) above the best-matching region of any training painting
+    (bottom row, :func:`gan_course.art.regions.nearest_regions`), with each distance beside the
+    held-out crops' median distance to theirs: a picture much closer to a training region than
+    held-out paintings come is a copy."""
 
-    def __init__(self, generator, crops, held_out_median, n=4, seed=0, psi=1.0, nearest=None):
-        from gan_course.models import art_gan_quality
+    def __init__(self, generator, paintings, held_out_median, n=4, seed=0, psi=1.0,
+                 scale=(0.25, 1.0), nearest=None):
+        from gan_course.art import regions
 
-        self.generator, self.crops = generator, np.asarray(crops, np.float32)
+        self.generator, self.paintings = generator, list(paintings)
         self.held_out_median = float(held_out_median)
         self.n = int(n)
-        self.nearest = nearest or art_gan_quality.nearest
+        self.nearest = nearest or (lambda pictures, paintings:
+                                   regions.nearest_regions(pictures, paintings, scale))
         self.seed = W.IntSlider(value=seed, min=0, max=99, description="seed",
                                 continuous_update=False)
         self.psi = W.FloatSlider(value=psi, min=0.0, max=1.2, step=0.05, description="psi",
@@ -163,12 +166,12 @@ class NearestCropViewer(_ArtPanel):
 
     def update(self):
         generated = self.generator.generate(self.n, seed=self.seed.value, psi=self.psi.value)
-        indices, distances = self.nearest(generated, self.crops)
-        self.indices, self.distances = np.asarray(indices), np.asarray(distances, np.float64)
-        self.current = [list(generated), list(self.crops[self.indices])]
+        matches, distances = self.nearest(generated, self.paintings)
+        self.distances = np.asarray(distances, np.float64)
+        self.current = [list(generated), list(np.asarray(matches, np.float32))]
         self._show(gallery_image([list(_enlarged(row)) for row in self.current]))
         parts = ", ".join(f"{d:.2f}" for d in self.distances)
         self.status.value = html.escape(
             f"top: generated (seed {self.seed.value}, psi {self.psi.value:.2f}); bottom: the "
-            f"nearest training crop. Distances {parts}; held-out crops to theirs: median "
+            f"nearest region of a training painting. Distances {parts}; held-out crops to theirs: median "
             f"{self.held_out_median:.2f}")
