@@ -348,23 +348,18 @@ def _fit(run, verbose, extra_callbacks):
         _write_metrics(run, settings, previous.get("wall_seconds", 0.0) + seconds,
                        (run.epoch - start_epoch) * settings.steps_per_epoch / seconds)
     elif _measures_out_of_date(run):
-        previous = run.metrics or {}
-        _write_metrics(run, settings, previous.get("wall_seconds", 0.0),
-                       previous.get("steps_per_second", 0.0))
+        kept = run.metrics or {}
+        _write_metrics(run, settings, kept.get("wall_seconds", 0), kept.get("steps_per_second", 0))
     return run
 
 
 def _measures_out_of_date(run):
-    """Whether a finished run lacks metrics.json, or holds one an older version of the course
-    wrote: a quality number the bar now reads is missing, or the bar asks other things."""
-    metrics = run.metrics
-    if not metrics:
-        return True
-    try:
-        bar = models.get(run.name).bar(metrics["quality"])
+    """Whether a finished run lacks metrics.json or holds one an older course version wrote."""
+    metrics = run.metrics or {}
+    try:  # a number the bar now reads is missing, or the bar asks other things
+        return set(models.get(run.name).bar(metrics["quality"])) != set(metrics["bar"])
     except (KeyError, TypeError):
         return True
-    return set(bar) != set(metrics.get("bar", {}))
 
 
 def _sample_callbacks(run):
