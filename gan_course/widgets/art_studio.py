@@ -173,5 +173,5 @@ class NearestCropViewer(_ArtPanel):
         parts = ", ".join(f"{d:.2f}" for d in self.distances)
         self.status.value = html.escape(
             f"top: generated (seed {self.seed.value}, psi {self.psi.value:.2f}); bottom: the "
-            f"nearest region of a training painting. Distances {parts}; held-out crops to theirs: median "
-            f"{self.held_out_median:.2f}")
+            f"nearest region of a training painting. Distances {parts}; held-out crops to "
+            f"theirs: median {self.held_out_median:.2f}")
