@@ -10,7 +10,9 @@ with the originals, and so is the baseline a restorer must beat without learning
 
 Numbers: PSNR and SSIM (``tf.image.psnr``, ``tf.image.ssim``, pictures in [0, 1]), the detail
 (``tiles.high_frequency_ratio`` against the original: 1 keeps the original's fine texture, below 1
-is blurred), the texture error (lesson 06's Gram statistics against the original's,
+is blurred), that detail split in two (:func:`detail_split`: the share of the original's own fine
+detail recovered, and the fine detail added that is not the original's, which counts noise left
+in), the texture error (lesson 06's Gram statistics against the original's,
 ``texture.texture_error``: a feature distance, 0 the original's texture) and for inpainting the
 mean error inside the holes. The bar asks for more than
 the baseline: a model that copies its input, or an untrained one, fails it (tests prove it).
@@ -38,10 +40,29 @@ def baseline(damaged):
     return (np.asarray(damaged[..., :3], np.float32) + 1.0) / 2.0
 
 
+def detail_split(restored, originals):
+    """The restoration's finest detail (each channel minus its 3 x 3 mean) against the
+    original's, picture by picture, averaged: ``(recovered, added)``. ``recovered`` is the share
+    of the original's detail the restoration holds (its projection on it: 1 for the original,
+    near 0 for a blur); ``added`` the energy of the rest, relative to the original's detail energy (0
+    for the original; noise left in, or texture that is not the original's, raise it)."""
+    from scipy import ndimage
+
+    def fine(x):
+        x = np.asarray(x, np.float32)
+        return (x - ndimage.uniform_filter(x, size=(1, 3, 3, 1))).reshape(len(x), -1)
+
+    r, o = fine(restored), fine(originals)
+    own = np.maximum((o * o).sum(axis=1), 1e-12)
+    along = (r * o).sum(axis=1)
+    rest = (r * r).sum(axis=1) - along ** 2 / own
+    return float(np.mean(along / own)), float(np.mean(np.maximum(rest, 0.0) / own))
+
+
 def measures(restored, originals, masks=None):
-    """PSNR, SSIM, detail (high-frequency ratio), texture error and, given hole ``masks``, the
-    hole error of ``restored`` against ``originals`` (both (n, H, W, 3) in [0, 1]), averaged
-    over pictures."""
+    """PSNR, SSIM, detail (high-frequency ratio) and its split, texture error and, given hole
+    ``masks``, the hole error of ``restored`` against ``originals`` (both (n, H, W, 3) in
+    [0, 1]), averaged over pictures."""
     import tensorflow as tf
 
     restored = np.clip(np.asarray(restored, np.float32), 0.0, 1.0)
@@ -51,6 +72,7 @@ def measures(restored, originals, masks=None):
            "detail": float(np.mean([tiles.high_frequency_ratio(o, r)
                                     for o, r in zip(originals, restored)])),
            "texture_error": texture.texture_error(restored, originals)}
+    out["detail_recovered"], out["detail_added"] = detail_split(restored, originals)
     if masks is not None:
         errors = np.abs(restored - originals).mean(-1)
         out["hole_error"] = float(np.mean([e[m].mean() for e, m in zip(errors, masks) if m.any()]))

@@ -146,6 +146,20 @@ def test_the_texture_error_is_zero_for_the_truth_and_sees_blur_and_noise():
     assert quality["texture_error"] < 1e-6 < quality["baseline_texture_error"]
 
 
+def test_the_detail_split_tells_recovered_detail_from_added_noise():
+    _, originals = _held_out_pairs("denoise")
+    truth = (originals + 1) / 2
+    blurred = np.asarray(tf.nn.avg_pool2d(truth, 5, 1, "SAME"))
+    noisy = np.clip(truth + RNG.normal(0, 0.1, truth.shape), 0, 1).astype("f4")
+    split = {name: pix2pix_quality.detail_split(x, truth)
+             for name, x in {"truth": truth, "blurred": blurred, "noisy": noisy}.items()}
+    assert np.allclose(split["truth"], (1.0, 0.0), atol=1e-5), split
+    assert split["blurred"][0] < 0.3 and split["blurred"][1] < 0.3, split  # little of anything
+    assert split["noisy"][0] > 0.8 and split["noisy"][1] > 2.0, split  # most of it, and noise
+    quality = pix2pix_quality.report("denoise", _held_out_pairs("denoise")[0], truth, originals)
+    assert quality["detail_added"] < 1e-6 < quality["baseline_detail_added"]
+
+
 # --- training, restoring -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
