@@ -31,7 +31,7 @@ def crops(dataset, split, n, seed, scale):
     return patches.sample_patches(patches.domain_images(dataset, 64, split), n, 64, seed, scale)
 
 
-def known_sets(dataset, n, scale, fresh_held, fresh_train):
+def known_sets(n, scale, fresh_held, fresh_train):
     """Pictures whose verdict is known: name -> (n, 64, 64, 3) in [0, 1]."""
     import tensorflow as tf
 
@@ -68,7 +68,7 @@ def main():
     scale = tuple(models.profile("classroom")["art_gan"].hparams["crop_scale"])
     held, other = (crops(dataset, "test", n, seed, scale) for seed in (2025, 2026))
     paintings = patches.domain_images(dataset, 64, "train")
-    sets = known_sets(dataset, n, scale, crops(dataset, "test", n, 7, scale),
+    sets = known_sets(n, scale, crops(dataset, "test", n, 7, scale),
                       crops(dataset, "train", n, 99, scale))
     sets.update({source: generated(source, n) for source in args.sources})
     print("| pictures | " + " | ".join(COLUMNS) + " | bar |")

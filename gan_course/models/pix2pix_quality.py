@@ -41,18 +41,12 @@ def baseline(damaged):
 
 
 def detail_split(restored, originals):
-    """The restoration's finest detail (each channel minus its 3 x 3 mean) against the
-    original's, picture by picture, averaged: ``(recovered, added)``. ``recovered`` is the share
-    of the original's detail the restoration holds (its projection on it: 1 for the original,
-    near 0 for a blur); ``added`` the energy of the rest, relative to the original's detail energy (0
+    """The restoration's finest detail (:func:`tiles.fine_detail`) against the original's,
+    picture by picture, averaged: ``(recovered, added)``. ``recovered`` is the share of the
+    original's detail the restoration holds (its projection on it: 1 for the original, near 0
+    for a blur); ``added`` the energy of the rest, relative to the original's detail energy (0
     for the original; noise left in, or texture that is not the original's, raise it)."""
-    from scipy import ndimage
-
-    def fine(x):
-        x = np.asarray(x, np.float32)
-        return (x - ndimage.uniform_filter(x, size=(1, 3, 3, 1))).reshape(len(x), -1)
-
-    r, o = fine(restored), fine(originals)
+    r, o = (tiles.fine_detail(x).reshape(len(x), -1) for x in (restored, originals))
     own = np.maximum((o * o).sum(axis=1), 1e-12)
     along = (r * o).sum(axis=1)
     rest = (r * r).sum(axis=1) - along ** 2 / own

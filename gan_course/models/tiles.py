@@ -133,16 +133,22 @@ def checked_pictures(images, min_side, channels=3):
     return np.clip(x, 0.0, 1.0) if low < 0 or high > 1 else x
 
 
-def high_frequency_ratio(photo, translated):
-    """Stripes and colour noise: the energy of ``translated``'s finest detail (each colour
-    channel minus its 3 x 3 mean) against the photo's. 1 keeps the photo's fine texture; a
-    translation that adds stripes or rainbow speckle scores several times that. Pictures
-    (H, W, 3) or sets of them (n, H, W, 3), averaged over the set."""
+def fine_detail(pictures):
+    """The finest detail of pictures (H, W, C) or sets of them (n, H, W, C): each colour channel
+    minus its 3 x 3 mean, float32 of the same shape."""
     from scipy import ndimage
 
+    x = np.asarray(pictures, np.float32)
+    window = (1,) * (x.ndim - 3) + (3, 3, 1)
+    return x - ndimage.uniform_filter(x, size=window)
+
+
+def high_frequency_ratio(photo, translated):
+    """Stripes and colour noise: the energy of ``translated``'s finest detail (:func:`fine_detail`)
+    against the photo's. 1 keeps the photo's fine texture; a translation that adds stripes or
+    rainbow speckle scores several times that. Pictures (H, W, 3) or sets of them (n, H, W, 3),
+    averaged over the set."""
     def energy(x):
-        x = np.asarray(x, np.float32)
-        window = (1,) * (x.ndim - 3) + (3, 3, 1)
-        return float(np.mean((x - ndimage.uniform_filter(x, size=window)) ** 2))
+        return float(np.mean(fine_detail(x) ** 2))
 
     return energy(translated) / max(energy(photo), 1e-12)

@@ -131,32 +131,37 @@ def test_the_bars_fail_for_a_copy_and_for_an_untrained_restorer_and_pass_the_tru
             assert all(bar(quality).values()) is expect, (task, bar.__name__, quality)
 
 
-def test_the_texture_error_is_zero_for_the_truth_and_sees_blur_and_noise():
+@pytest.fixture(scope="module")
+def truth_blurred_noisy():
+    """Held-out denoising pairs: the damaged inputs, the originals in [-1, 1], and the originals
+    in [0, 1] as they are, blurred and with noise added."""
+    damaged, originals = _held_out_pairs("denoise")
+    truth = (originals + 1) / 2
+    blurred = np.asarray(tf.nn.avg_pool2d(truth, 5, 1, "SAME"))
+    noisy = np.clip(truth + RNG.normal(0, 0.1, truth.shape), 0, 1).astype("f4")
+    return damaged, originals, {"truth": truth, "blurred": blurred, "noisy": noisy}
+
+
+def test_the_texture_error_is_zero_for_the_truth_and_sees_blur_and_noise(truth_blurred_noisy):
     """Lesson 06's Gram statistics against the original's: the feature distance of lesson 09."""
     from gan_course.art import texture
 
-    _, originals = _held_out_pairs("denoise")
-    truth = (originals + 1) / 2
-    blurred = np.asarray(tf.nn.avg_pool2d(truth, 5, 1, "SAME"))
-    noisy = np.clip(truth + RNG.normal(0, 0.1, truth.shape), 0, 1).astype("f4")
-    errors = {name: texture.texture_error(x, truth)
-              for name, x in {"truth": truth, "blurred": blurred, "noisy": noisy}.items()}
+    damaged, originals, pictures = truth_blurred_noisy
+    truth = pictures["truth"]
+    errors = {name: texture.texture_error(x, truth) for name, x in pictures.items()}
     assert errors["truth"] < 1e-6 < 0.05 < min(errors["blurred"], errors["noisy"]), errors
-    quality = pix2pix_quality.report("denoise", _held_out_pairs("denoise")[0], truth, originals)
+    quality = pix2pix_quality.report("denoise", damaged, truth, originals)
     assert quality["texture_error"] < 1e-6 < quality["baseline_texture_error"]
 
 
-def test_the_detail_split_tells_recovered_detail_from_added_noise():
-    _, originals = _held_out_pairs("denoise")
-    truth = (originals + 1) / 2
-    blurred = np.asarray(tf.nn.avg_pool2d(truth, 5, 1, "SAME"))
-    noisy = np.clip(truth + RNG.normal(0, 0.1, truth.shape), 0, 1).astype("f4")
-    split = {name: pix2pix_quality.detail_split(x, truth)
-             for name, x in {"truth": truth, "blurred": blurred, "noisy": noisy}.items()}
+def test_the_detail_split_tells_recovered_detail_from_added_noise(truth_blurred_noisy):
+    damaged, originals, pictures = truth_blurred_noisy
+    truth = pictures["truth"]
+    split = {name: pix2pix_quality.detail_split(x, truth) for name, x in pictures.items()}
     assert np.allclose(split["truth"], (1.0, 0.0), atol=1e-5), split
     assert split["blurred"][0] < 0.3 and split["blurred"][1] < 0.3, split  # little of anything
     assert split["noisy"][0] > 0.8 and split["noisy"][1] > 2.0, split  # most of it, and noise
-    quality = pix2pix_quality.report("denoise", _held_out_pairs("denoise")[0], truth, originals)
+    quality = pix2pix_quality.report("denoise", damaged, truth, originals)
     assert quality["detail_added"] < 1e-6 < quality["baseline_detail_added"]
 
 
